@@ -1,0 +1,5 @@
+"""Feature extractors: frozen CNN features and handcrafted nucleus descriptors."""
+
+from ._deep import DeepFeatures
+
+__all__ = ["DeepFeatures"]

