@@ -243,7 +243,7 @@ class DeepFeatures(TransformerMixin, BaseEstimator):
         try:
             import onnxruntime  # noqa: F401
         except ImportError as exc:
-            raise ImportError("engine='onnx' needs onnxruntime: pip install 'featleuk[onnx]'") from exc
+            raise ImportError("engine='onnx' needs onnxruntime: pip install onnx onnxruntime") from exc
         size = self.preprocessing_.crop_size
         buffer = io.BytesIO()
         with warnings.catch_warnings():

@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from featleuk.io import ImageReadError, read_image
+
+
+def _save(path, array, **kw):
+    Image.fromarray(array).save(path, **kw)
+    return path
+
+
+@pytest.fixture
+def rgb():
+    return np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("suffix", ["png", "bmp", "tif"])
+def test_lossless_formats_round_trip(tmp_path, rgb, suffix):
+    out = read_image(_save(tmp_path / f"a.{suffix}", rgb))
+    np.testing.assert_array_equal(out, rgb)
+
+
+def test_jpeg(tmp_path, rgb):
+    out = read_image(_save(tmp_path / "a.jpg", rgb, quality=95))
+    assert out.shape == (20, 30, 3) and out.dtype == np.uint8
+
+
+def test_grayscale_becomes_rgb(tmp_path):
+    grey = np.arange(200, dtype=np.uint8).reshape(10, 20)
+    out = read_image(_save(tmp_path / "g.png", grey))
+    assert out.shape == (10, 20, 3)
+    np.testing.assert_array_equal(out[..., 0], grey)
+    np.testing.assert_array_equal(out[..., 2], grey)
+
+
+def test_16_bit_tiff_is_scaled_not_truncated(tmp_path):
+    grey = np.array([[0, 65535], [32768, 1000]], dtype=np.uint16)
+    Image.fromarray(grey).save(tmp_path / "g16.tif")
+    out = read_image(tmp_path / "g16.tif")
+    assert out.dtype == np.uint8 and out.shape == (2, 2, 3)
+    assert out[0, 0, 0] == 0 and out[0, 1, 0] == 255 and out[1, 0, 0] == 128 and out[1, 1, 0] == 4
+
+
+def test_rgba_composites_on_white(tmp_path):
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., 0] = 255
+    rgba[:2, :, 3] = 255  # top half opaque red, bottom transparent
+    out = read_image(_save(tmp_path / "a.png", rgba))
+    np.testing.assert_array_equal(out[0, 0], [255, 0, 0])
+    np.testing.assert_array_equal(out[3, 3], [255, 255, 255])
+
+
+def test_palette_with_transparency(tmp_path):
+    img = Image.new("P", (4, 4), 0)
+    img.putpalette([10, 20, 30, 200, 100, 50] + [0] * 762)
+    img.putpixel((0, 0), 1)
+    img.info["transparency"] = 0
+    img.save(tmp_path / "p.png", transparency=0)
+    out = read_image(tmp_path / "p.png")
+    np.testing.assert_array_equal(out[0, 0], [200, 100, 50])
+    np.testing.assert_array_equal(out[3, 3], [255, 255, 255])
+
+
+def test_palette_without_transparency(tmp_path):
+    img = Image.new("P", (3, 3), 1)
+    img.putpalette([0, 0, 0, 90, 40, 140] + [0] * 762)
+    img.save(tmp_path / "p.bmp")
+    np.testing.assert_array_equal(read_image(tmp_path / "p.bmp")[1, 1], [90, 40, 140])
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda p: p.write_bytes(b""), "empty"),
+    (lambda p: p.write_text("this is not a picture"), "not a recognised image"),
+    (lambda p: None, "not found"),
+])
+def test_unreadable_files_name_the_file(tmp_path, make, reason):
+    path = tmp_path / "bad image.jpg"
+    make(path)
+    with pytest.raises(ImageReadError, match=reason) as info:
+        read_image(path)
+    assert "bad image.jpg" in str(info.value) and info.value.path == str(path)
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("suffix", ["jpg", "png"])
+def test_truncated_files(tmp_path, rgb, suffix):
+    big = np.random.default_rng(1).integers(0, 256, (200, 200, 3), dtype=np.uint8)
+    full = _save(tmp_path / f"full.{suffix}", big).read_bytes()
+    cut = tmp_path / f"cut.{suffix}"
+    cut.write_bytes(full[: len(full) // 2])
+    with pytest.raises(ImageReadError, match="cut"):
+        read_image(cut)
+
+
+def test_decompression_bomb_is_refused(tmp_path):
+    # A 1-bit 20000x20000 PNG is tiny on disk but 400 Mpx once decoded.
+    Image.new("1", (20000, 20000)).save(tmp_path / "bomb.png")
+    assert (tmp_path / "bomb.png").stat().st_size < 1_000_000
+    with pytest.raises(ImageReadError, match="bomb.png.*max_pixels"):
+        read_image(tmp_path / "bomb.png")
+    small = _save(tmp_path / "small.png", np.zeros((10, 10, 3), np.uint8))
+    with pytest.raises(ImageReadError, match="decompression bomb"):
+        read_image(small, max_pixels=50)
+    assert read_image(small, max_pixels=None).shape == (10, 10, 3)
