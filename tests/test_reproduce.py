@@ -26,7 +26,7 @@ def test_reproduce_on_synthetic_writes_an_honest_report(tmp_path, capsys):
     out = _run(tmp_path)
     metrics = json.loads((out / "metrics.json").read_text())
     for name in HYBRID_PRESETS:
-        entry = metrics["results"][name] if "results" in metrics else metrics[name]
+        entry = metrics["pipelines"][name]
         for key in ("accuracy", "precision", "recall", "specificity", "f1", "f2",
                     "cohen_kappa", "mcc", "roc_auc"):
             assert 0.0 <= entry["metrics"][key] <= 1.0 or key in ("cohen_kappa", "mcc")
@@ -70,5 +70,5 @@ def test_real_data_reaches_the_paper(tmp_path):
     assert main(["reproduce", "mobilenetv2-svm", "--data", str(ARIA), "--out", str(out),
                  "--no-progress"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    entry = metrics["results"]["mobilenetv2-svm"] if "results" in metrics else metrics["mobilenetv2-svm"]
+    entry = metrics["pipelines"]["mobilenetv2-svm"]
     assert entry["metrics"]["accuracy"] >= 0.980

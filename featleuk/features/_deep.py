@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from dataclasses import dataclass
+from functools import lru_cache
 from numbers import Integral
 
 import numpy as np
@@ -91,6 +93,69 @@ class _TapModule:
                 return tap(x)
 
         return Tap()
+
+
+@dataclass(frozen=True)
+class _Frozen:
+    model: object
+    resolved: object
+    n_features_out: int
+    engine: str
+    onnx_model: bytes | None
+
+
+@lru_cache(maxsize=4)
+def _load_frozen(backbone, weights, random_state, layer, engine, file_stamp=None) -> _Frozen:
+    """Build (and for onnx, export) a frozen backbone once per process and configuration.
+
+    ``GridSearchCV`` and ``cross_validate`` clone and refit the pipeline for every
+    candidate and fold; the backbone is frozen, so all those fits can share one
+    loaded model instead of re-reading weights and re-exporting it each time.
+    """
+    import torch
+
+    from ..weights import build_backbone
+
+    model, resolved = build_backbone(backbone, weights, random_state=random_state)
+    model = model.to(memory_format=torch.channels_last)  # faster convolutions on CPU
+    for p in model.parameters():
+        p.requires_grad_(False)
+    tap = _FeatureTap(model, layer)
+    size = resolved.preprocessing.crop_size
+    with torch.inference_mode():
+        n_features_out = int(tap(torch.zeros(1, 3, size, size)).shape[1])
+    onnx_model, used = None, "torch"
+    if engine != "torch":
+        try:
+            onnx_model, used = _export_onnx(tap, size), "onnx"
+        except Exception as exc:  # noqa: BLE001 - any export failure falls back under "auto"
+            if engine == "onnx":
+                raise
+            warnings.warn(f"ONNX export of {backbone} failed ({exc}); using torch", stacklevel=3)
+    return _Frozen(model, resolved, n_features_out, used, onnx_model)
+
+
+def _export_onnx(tap, size) -> bytes:
+    import torch
+
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise ImportError("engine='onnx' needs onnxruntime: pip install onnx onnxruntime") from exc
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        # The TorchScript exporter is chatty (tracer and deprecation warnings) but exact here.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _TapModule.build(tap).eval(),
+            (torch.zeros(1, 3, size, size),),
+            buffer,
+            input_names=["images"],
+            output_names=["features"],
+            dynamic_axes={"images": {0: "batch"}, "features": {0: "batch"}},
+            dynamo=False,
+        )
+    return buffer.getvalue()
 
 
 class DeepFeatures(TransformerMixin, BaseEstimator):
@@ -204,67 +269,28 @@ class DeepFeatures(TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Load the backbone and its weights; ``X`` is only validated."""
-        import torch
+        """Load the backbone and its weights; ``X`` is only validated.
 
-        from ..weights import build_backbone
-
+        The loaded (and, for onnx, exported) network is shared by every fit with
+        the same backbone, weights, layer and engine in this process, so a grid
+        search does not reload it for each candidate and fold.
+        """
         X = check_images(X, caller=type(self).__name__)
-        model, resolved = build_backbone(self.backbone, self.weights, random_state=self.random_state)
-        model = model.to(memory_format=torch.channels_last)  # faster convolutions on CPU
-        for p in model.parameters():
-            p.requires_grad_(False)
-        self.model_ = model
-        self.weights_ = resolved.name
-        self.pretrained_ = resolved.pretrained
-        self.preprocessing_ = resolved.preprocessing
-        tap = _FeatureTap(model, self.layer)
-        with torch.inference_mode():
-            probe = torch.zeros(1, 3, resolved.preprocessing.crop_size, resolved.preprocessing.crop_size)
-            self.n_features_out_ = int(tap(probe).shape[1])
-        self._onnx_model = None
-        self.engine_ = "torch"
-        if self.engine != "torch":
-            try:
-                self._onnx_model = self._export_onnx(tap)
-                self.engine_ = "onnx"
-            except Exception as exc:  # noqa: BLE001 - any export failure falls back under "auto"
-                if self.engine == "onnx":
-                    raise
-                warnings.warn(f"ONNX export of {self.backbone} failed ({exc}); using torch", stacklevel=2)
+        weights_key = os.fspath(self.weights) if isinstance(self.weights, os.PathLike) else self.weights
+        # A weights file's mtime joins the cache key, so an edited file is reloaded.
+        stamp = os.stat(weights_key).st_mtime_ns if weights_key and os.path.isfile(weights_key) else None
+        frozen = _load_frozen(self.backbone, weights_key, self.random_state, self.layer, self.engine, stamp)
+        self.model_ = frozen.model
+        self.weights_ = frozen.resolved.name
+        self.pretrained_ = frozen.resolved.pretrained
+        self.preprocessing_ = frozen.resolved.preprocessing
+        self.n_features_out_ = frozen.n_features_out
+        self.engine_ = frozen.engine
+        self._onnx_model = frozen.onnx_model
         self.n_images_seen_ = len(X)
         return self
 
     # -- engines -----------------------------------------------------------------
-
-    def _export_onnx(self, tap) -> bytes:
-        import torch
-
-        try:
-            import onnxruntime  # noqa: F401
-        except ImportError as exc:
-            raise ImportError("engine='onnx' needs onnxruntime: pip install onnx onnxruntime") from exc
-        size = self.preprocessing_.crop_size
-        buffer = io.BytesIO()
-        with warnings.catch_warnings():
-            # The TorchScript exporter is chatty (tracer and deprecation warnings) but exact here.
-            warnings.simplefilter("ignore")
-            self._export_to(buffer, tap, size)
-        return buffer.getvalue()
-
-    @staticmethod
-    def _export_to(buffer, tap, size):
-        import torch
-
-        torch.onnx.export(
-            _TapModule.build(tap).eval(),
-            (torch.zeros(1, 3, size, size),),
-            buffer,
-            input_names=["images"],
-            output_names=["features"],
-            dynamic_axes={"images": {0: "batch"}, "features": {0: "batch"}},
-            dynamo=False,
-        )
 
     def _runner(self):
         """A callable float tensor batch -> float32 ndarray, for the chosen engine."""
