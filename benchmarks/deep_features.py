@@ -48,10 +48,11 @@ def speed(X, n_images, weights):
             "onnx_over_torch": round(rows["onnx"] / rows["torch"], 2)}
 
 
-def preprocessing_accuracy(X, y, weights):
+def preprocessing_accuracy(X, y, weights, cache):
     scores = {}
     for mode in ("resize", "weights"):
-        features = DeepFeatures(weights=weights, preprocess=mode, show_progress=False).fit_transform(X)
+        features = DeepFeatures(weights=weights, preprocess=mode, memory=cache,
+                                show_progress=False).fit_transform(X)
         cv = StratifiedKFold(5, shuffle=True, random_state=0)
         s = cross_val_score(make_pipeline(StandardScaler(), SVC(C=10.0)), features, y, cv=cv)
         scores[mode] = {"accuracy_mean": round(float(s.mean()), 4), "accuracy_std": round(float(s.std()), 4)}
@@ -65,11 +66,12 @@ def main(argv=None):
     parser.add_argument("--n-speed", type=int, default=256, help="images for the speed test")
     parser.add_argument("--weights", default="IMAGENET1K_V1")
     parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--cache", help="DeepFeatures row cache (reuse features of earlier runs)")
     args = parser.parse_args(argv)
     X, y = _images(args)
     result = {"speed": speed(X, args.n_speed, args.weights)}
     if not args.skip_accuracy:
-        result["preprocessing"] = preprocessing_accuracy(X, y, args.weights)
+        result["preprocessing"] = preprocessing_accuracy(X, y, args.weights, args.cache)
     print(json.dumps(result, indent=1))
 
 
