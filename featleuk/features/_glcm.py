@@ -17,7 +17,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._handcrafted import CHANNELS, HandcraftedFeatures, quantize, to_channel
+from ._handcrafted import (CHANNELS, HandcraftedFeatures, aggregate_angles, aggregated_names, quantize,
+                           to_channel)
 
 __all__ = ["GLCMFeatures", "GLCM_PROPERTIES", "glcm_offsets", "glcm_entries", "glcm_counts", "glcm_properties"]
 
@@ -314,10 +315,12 @@ class GLCMFeatures(HandcraftedFeatures):
     properties : sequence of str or None, default=None
         Subset of :data:`GLCM_PROPERTIES` (all when None), output in the given
         order.
-    aggregate : {"mean", "per_angle"}, default="mean"
+    aggregate : {"mean", "per_angle", "mean_range"}, default="mean"
         ``"mean"``: average each property over angles, one column per
         distance (``glcm_<prop>_d<d>``); ``"per_angle"``: one column per
-        distance and angle (``glcm_<prop>_d<d>_a<degrees>``).
+        distance and angle (``glcm_<prop>_d<d>_a<degrees>``);
+        ``"mean_range"``: Haralick's mean and range (max - min) over angles
+        (``glcm_<prop>_d<d>_mean``, ``glcm_<prop>_d<d>_range``).
     channel : {"gray", "red", "green", "blue"}, default="gray"
         The channel analysed (``"gray"``: BT.601 luma, as OpenCV and Pillow).
     %(common_parameters)s
@@ -345,7 +348,7 @@ class GLCMFeatures(HandcraftedFeatures):
         "levels": [Interval(Integral, 2, 256, closed="both")],
         "symmetric": ["boolean"],
         "properties": ["array-like", None],
-        "aggregate": [StrOptions({"mean", "per_angle"})],
+        "aggregate": [StrOptions({"mean", "per_angle", "mean_range"})],
         "channel": [StrOptions(set(CHANNELS))],
     }
 
@@ -396,17 +399,12 @@ class GLCMFeatures(HandcraftedFeatures):
         return tuple(GLCM_PROPERTIES if self.properties is None else self.properties)
 
     def _feature_names(self):
-        distances = [int(d) for d in self.distances]
-        if self.aggregate == "mean":
-            return [f"{p}_d{d}" for p in self._properties for d in distances]
-        labels = [_angle_label(a) for a in self.angles]
-        return [f"{p}_d{d}_a{a}" for p in self._properties for d in distances for a in labels]
+        names = [f"{p}_d{int(d)}" for p in self._properties for d in self.distances]
+        return aggregated_names(names, [_angle_label(a) for a in self.angles], self.aggregate)
 
     def _image_features(self, rgb, mask):
         image = quantize(to_channel(rgb, self.channel), self.levels)
         entries = glcm_entries(image, self.offsets_, self.levels, mask=mask, symmetric=self.symmetric)
         values = glcm_properties(entries, len(self.offsets_), self.levels, self._properties)
-        values = values.reshape(len(values), len(self.distances), len(self.angles))
-        if self.aggregate == "mean":
-            values = values.mean(axis=2)
-        return values.ravel()
+        # (properties, offsets) with offsets distance-major -> (property x distance, angle)
+        return aggregate_angles(values.reshape(-1, len(self.angles)), self.aggregate)

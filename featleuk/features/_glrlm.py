@@ -14,7 +14,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._handcrafted import CHANNELS, HandcraftedFeatures, quantize, to_channel
+from ._handcrafted import (CHANNELS, HandcraftedFeatures, aggregate_angles, aggregated_names, quantize,
+                           to_channel)
 
 __all__ = ["GLRLMFeatures", "GLRLM_FEATURES", "glrlm_runs", "glrlm_matrix"]
 
@@ -118,10 +119,12 @@ class GLRLMFeatures(HandcraftedFeatures):
     directions : sequence of {0, 45, 90, 135}, default=(0, 45, 90, 135)
         Run directions in degrees: 0 runs to the right, 90 down, 45 down-right,
         135 down-left (the offsets of GLCMFeatures' angles).
-    aggregate : {"mean", "per_direction"}, default="mean"
+    aggregate : {"mean", "per_direction", "mean_range"}, default="mean"
         Average each feature over directions (``glrlm_<feature>``, as
-        pyradiomics does) or keep one column per direction
-        (``glrlm_<feature>_a<degrees>``).
+        pyradiomics does), keep one column per direction
+        (``glrlm_<feature>_a<degrees>``), or give the mean and range
+        (max - min) over directions (``glrlm_<feature>_mean``,
+        ``glrlm_<feature>_range``).
     channel : {"gray", "red", "green", "blue"}, default="gray"
     %(common_parameters)s
 
@@ -141,7 +144,7 @@ class GLRLMFeatures(HandcraftedFeatures):
         **HandcraftedFeatures._parameter_constraints,
         "levels": [Interval(Integral, 2, 256, closed="both")],
         "directions": ["array-like"],
-        "aggregate": [StrOptions({"mean", "per_direction"})],
+        "aggregate": [StrOptions({"mean", "per_direction", "mean_range"})],
         "channel": [StrOptions(set(CHANNELS))],
     }
 
@@ -173,11 +176,9 @@ class GLRLMFeatures(HandcraftedFeatures):
             raise ValueError(f"directions must be distinct values of {DIRECTIONS}, got {self.directions!r}")
 
     def _feature_names(self):
-        if self.aggregate == "mean":
-            return list(GLRLM_FEATURES)
-        return [f"{f}_a{int(d)}" for f in GLRLM_FEATURES for d in self.directions]
+        return aggregated_names(GLRLM_FEATURES, [int(d) for d in self.directions], self.aggregate)
 
     def _image_features(self, rgb, mask):
         image = quantize(to_channel(rgb, self.channel), self.levels)
         values = np.stack([_run_features(*glrlm_runs(image, d, mask=mask)) for d in self.directions], axis=1)
-        return values.mean(axis=1) if self.aggregate == "mean" else values.ravel()
+        return aggregate_angles(values, self.aggregate)

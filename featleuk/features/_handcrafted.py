@@ -30,7 +30,8 @@ from sklearn.utils.validation import check_is_fitted
 from ..images import check_images, iter_image_batches, split_mask
 from ..utils import parallel_map, progress
 
-__all__ = ["HandcraftedFeatures", "to_channel", "quantize", "blank_mask", "CHANNELS"]
+__all__ = ["HandcraftedFeatures", "to_channel", "quantize", "blank_mask", "aggregate_angles",
+           "aggregated_names", "CHANNELS"]
 
 #: Single channels a texture family can be computed on. ``"gray"`` is the
 #: ITU-R BT.601 luma 0.299 R + 0.587 G + 0.114 B rounded to uint8 (OpenCV's
@@ -56,6 +57,30 @@ def blank_mask(rgb: np.ndarray, blank_color) -> np.ndarray:
     """Pixels not exactly equal to ``blank_color`` (the blanked background)."""
     color = np.broadcast_to(np.asarray(blank_color, dtype=np.int64), (3,))
     return np.any(rgb != color.astype(np.uint8), axis=2)
+
+
+def aggregate_angles(values: np.ndarray, how: str) -> np.ndarray:
+    """Combine per-direction values ``(n_features, n_angles)`` into one flat row.
+
+    ``"mean"``: the mean over directions (rotation-invariant, pyradiomics'
+    default); ``"mean_range"``: mean and range (max - min) per feature, as
+    Haralick et al. (1973) proposed; anything else keeps every direction.
+    The order matches :func:`aggregated_names`.
+    """
+    if how == "mean":
+        return values.mean(axis=1)
+    if how == "mean_range":
+        return np.column_stack([values.mean(axis=1), np.ptp(values, axis=1)]).ravel()
+    return values.ravel()
+
+
+def aggregated_names(names, angle_labels, how: str) -> list[str]:
+    """Column names for :func:`aggregate_angles`: ``<name>``, ``<name>_mean`` /
+    ``<name>_range``, or ``<name>_a<angle label>``."""
+    if how == "mean":
+        return list(names)
+    suffixes = ("mean", "range") if how == "mean_range" else [f"a{label}" for label in angle_labels]
+    return [f"{name}_{suffix}" for name in names for suffix in suffixes]
 
 
 #: Parameters every family shares, spliced into the family docstrings at

@@ -43,6 +43,16 @@ def test_mean_aggregate_is_mean_over_angles(values):
     per_angle = GLCMFeatures((1, 2), show_progress=False, aggregate="per_angle").fit_transform(X)
     mean = GLCMFeatures((1, 2), show_progress=False).fit_transform(X)
     np.testing.assert_allclose(mean[:, :-1], per_angle[:, :-1].reshape(3, -1, 4).mean(axis=2))
+    est = GLCMFeatures((1, 2), properties=["contrast", "ASM"], aggregate="mean_range", show_progress=False)
+    mean_range = est.fit_transform(X)
+    assert est.get_feature_names_out()[:5].tolist() == [
+        "glcm_contrast_d1_mean", "glcm_contrast_d1_range", "glcm_contrast_d2_mean", "glcm_contrast_d2_range",
+        "glcm_ASM_d1_mean"]
+    # contrast is the first property and ASM the fourth of the per-angle output.
+    by_angle = per_angle[:, :-1].reshape(3, -1, 2, 4)[:, [0, 3]]  # (image, property, distance, angle)
+    expected = np.stack([by_angle.mean(axis=3), by_angle.max(axis=3) - by_angle.min(axis=3)], axis=3)
+    np.testing.assert_allclose(mean_range[:, :-1], expected.reshape(3, -1))
+    assert (mean_range[:, 1:-1:2] > 0).all()  # the range is not trivially 0 on these images
 
 
 def test_feature_names():

@@ -77,6 +77,11 @@ def test_mean_and_per_direction():
                                per.transform(X)[0, :-1].reshape(len(GLRLM_FEATURES), 4).mean(axis=1))
     # Run percentage along 90 degrees: 7 runs over 9 pixels.
     assert dict(zip(per.get_feature_names_out(), per.transform(X)[0]))["glrlm_RP_a90"] == pytest.approx(7 / 9)
+    # Range over directions of RP: 8 runs at 45 degrees, 6 at 0 degrees (test_runs_in_each_direction).
+    mean_range = GLRLMFeatures(levels=2, aggregate="mean_range", show_progress=False).fit(X)
+    got = dict(zip(mean_range.get_feature_names_out(), mean_range.transform(X)[0]))
+    assert got["glrlm_RP_range"] == pytest.approx(8 / 9 - 6 / 9)
+    assert got["glrlm_RP_mean"] == pytest.approx((6 + 8 + 7 + 7) / 4 / 9)
 
 
 def test_non_square_diagonals():

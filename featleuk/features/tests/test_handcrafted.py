@@ -136,3 +136,16 @@ def test_families_union_into_one_pandas_frame(smears):
 def test_bad_blank_color(color):
     with pytest.raises(ValueError, match="blank_color"):
         ColorFeatures(blank_color=color).fit(np.zeros((1, 4, 4, 3), np.uint8))
+
+
+@pytest.mark.parametrize("output", ["mask_channel", "masked_rgb", "crop"])
+def test_real_segmenter_outputs_flow_into_every_family(output, smears):
+    """The hand-built modes above, now from an actual segmenter (background blanked to 0)."""
+    from featleuk.segmentation import OtsuSegmenter
+
+    segmented = OtsuSegmenter(output=output).fit_transform(smears[0])
+    blank_color = 0 if output == "masked_rgb" else None
+    for param in FAMILIES:
+        out = make(param.values[0], blank_color=blank_color).fit_transform(segmented)
+        assert out.shape[0] == 4 and np.isfinite(out).all()
+        assert not out[:, -1].any()  # the segmenter found a nucleus in every synthetic smear
