@@ -7,20 +7,11 @@ from PIL import Image
 
 from featleuk.features import DeepFeatures
 from featleuk.utils.estimator_checks import check_image_transformer
-from featleuk.weights import resolve_weights, WeightsUnavailableError
+from featleuk.utils._testing import requires_weights
+from featleuk.weights import WeightsUnavailableError
 
 HAS_ORT = importlib.util.find_spec("onnxruntime") is not None
 
-
-def _have_mobilenet_weights():
-    try:
-        resolve_weights("mobilenet_v2", "IMAGENET1K_V1")
-        return True
-    except WeightsUnavailableError:
-        return False
-
-
-needs_weights = pytest.mark.skipif(not _have_mobilenet_weights(), reason="no MobileNetV2 weights offline")
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +120,7 @@ def test_onnx_engine_matches_torch_and_pickles(images):
     np.testing.assert_array_equal(restored.transform(images), out)
 
 
-@needs_weights
+@requires_weights()
 def test_pretrained_mobilenet_features_are_meaningful(images):
     est = DeepFeatures("mobilenet_v2", weights="IMAGENET1K_V1", show_progress=False).fit(images)
     out = est.transform(images)

@@ -7,22 +7,13 @@ from sklearn.pipeline import Pipeline
 from featleuk.pipelines import list_presets, make_hybrid, register_preset
 from featleuk.reproduce import HYBRID_PRESETS, check_shared_extractor
 
-from featleuk.weights import WeightsUnavailableError, resolve_weights
+from featleuk.utils._testing import requires_weights
 
 FAST = {"features__show_progress": False}
 
-
-def _have_weights():
-    try:
-        resolve_weights("mobilenet_v2", "IMAGENET1K_V1")
-        return True
-    except WeightsUnavailableError:
-        return False
-
-
 # Randomly initialised MobileNetV2 features are ~1e-9 apart (untrained BatchNorm),
 # below tree-based classifiers' split resolution: the presets need real weights.
-needs_weights = pytest.mark.skipif(not _have_weights(), reason="MobileNetV2 weights not available offline")
+needs_weights = requires_weights()
 
 
 @pytest.fixture(scope="module")
