@@ -13,6 +13,7 @@ This module is the one place that knows those forms.
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Iterator, Sequence
 
@@ -74,11 +75,10 @@ def check_images(X, *, caller: str = "featleuk"):
     if X is None:
         raise ValueError(f"{caller}: X is None; pass image paths or a uint8 image array")
     if is_path_collection(X):
-        paths = [os.fspath(p) for p in X]
-        bad = [p for p in paths if not isinstance(p, str)]
+        bad = [p for p in X if not isinstance(p, (str, os.PathLike))]
         if bad:
-            raise TypeError(f"{caller}: mixed paths and non-paths in X, e.g. {bad[0]!r}")
-        return paths
+            raise TypeError(f"{caller}: mixed paths and non-paths in X, e.g. a {type(bad[0]).__name__}")
+        return [os.fspath(p) for p in X]
     if isinstance(X, np.ndarray) and X.dtype != object:
         if X.ndim == 3:
             raise ValueError(
@@ -127,6 +127,8 @@ def iter_image_batches(
     ImageReadError
         An image file cannot be read; the message names it.
     """
+    if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     X = check_images(X)
     total = len(X)
     for start in range(0, total, batch_size):

@@ -9,7 +9,10 @@ steps agree on what an image is: an ``(H, W, 3)`` ``uint8`` RGB array. Bad files
 from __future__ import annotations
 
 import os
+import stat
+import threading
 import warnings
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +36,11 @@ class ImageReadError(ValueError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"cannot read image {self.path!r}: {reason}")
+
+    def __reduce__(self):
+        # Rebuilt from (path, reason), not from the formatted message, so the
+        # error survives pickling back from joblib / dask workers.
+        return type(self), (self.path, self.reason)
 
 
 def _to_uint8(array: np.ndarray) -> np.ndarray:
@@ -65,6 +73,27 @@ def _pil_to_rgb(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
+#: Serialises the rare reads that must lift Pillow's process-wide pixel limit.
+_PIL_LIMIT_LOCK = threading.Lock()
+
+
+@contextmanager
+def _pillow_limit_lifted():
+    """Disable Pillow's own bomb limit while our larger ``max_pixels`` applies.
+
+    ``Image.MAX_IMAGE_PIXELS`` is a global: changing it without a lock lets a
+    concurrent thread restore the wrong value, so this is only used when
+    ``max_pixels`` exceeds what Pillow allows anyway.
+    """
+    with _PIL_LIMIT_LOCK:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
 def read_image(path, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Read one image file as an ``(H, W, 3)`` uint8 RGB array.
 
@@ -90,33 +119,39 @@ def read_image(path, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarr
     """
     path = Path(os.fspath(path))
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise ImageReadError(path, f"file not found or unreadable ({exc.strerror})") from exc
-    if size == 0:
+    if not stat.S_ISREG(info.st_mode):
+        raise ImageReadError(path, "not a regular file")
+    if info.st_size == 0:
         raise ImageReadError(path, "file is empty (0 bytes)")
+    pillow_limit = Image.MAX_IMAGE_PIXELS
+    # Pillow refuses images over 2 * MAX_IMAGE_PIXELS itself; lift that only if
+    # our limit is larger, so the common case touches no global state.
+    lift = pillow_limit is not None and (max_pixels is None or max_pixels > 2 * pillow_limit)
     try:
-        with warnings.catch_warnings():
-            # Pillow warns before it errors on bombs; we enforce our own limit below.
+        with warnings.catch_warnings(), (_pillow_limit_lifted() if lift else nullcontext()):
+            # Pillow warns between its two limits; ours is the one that applies.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            saved_limit = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = None
-            try:
-                with Image.open(path) as img:
-                    n_pixels = img.size[0] * img.size[1]
-                    if max_pixels is not None and n_pixels > max_pixels:
-                        raise ImageReadError(
-                            path,
-                            f"image has {n_pixels:,} pixels, more than max_pixels={max_pixels:,} "
-                            "(possible decompression bomb)",
-                        )
-                    img.load()  # forces full decode: truncated files fail here
-                    return _pil_to_rgb(img)
-            finally:
-                Image.MAX_IMAGE_PIXELS = saved_limit
+            with Image.open(path) as img:
+                n_pixels = img.size[0] * img.size[1]
+                if max_pixels is not None and n_pixels > max_pixels:
+                    raise ImageReadError(
+                        path,
+                        f"image has {n_pixels:,} pixels, more than max_pixels={max_pixels:,} "
+                        "(possible decompression bomb)",
+                    )
+                img.load()  # forces full decode: truncated files fail here
+                return _pil_to_rgb(img)
     except ImageReadError:
         raise
+    except Image.DecompressionBombError as exc:
+        # Pillow's limit was not lifted, so it is >= max_pixels: the image is over ours too.
+        raise ImageReadError(
+            path, f"image has more than max_pixels={max_pixels:,} pixels (possible decompression bomb; {exc})"
+        ) from exc
     except UnidentifiedImageError as exc:
         raise ImageReadError(path, "not a recognised image file") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageReadError(path, f"corrupt or truncated image ({exc})") from exc

@@ -1,8 +1,9 @@
 """Loading labelled image folders in the layouts of the public ALL datasets.
 
-Each layout is a small function that lists ``(path, label, group)`` records;
-:func:`load_image_folder` detects the layout, checks the files and builds the
-``Bunch``. Layouts (see data/README.md for the trees):
+Each layout is a small function that lists :class:`_Record` s (path, class
+name, group, per-file extras); :func:`load_image_folder` detects the layout,
+checks the files and builds the ``Bunch``. Layouts (data/README.md shows the
+trees):
 
 - ``"aria"``: Aria et al. ALL dataset, ``Benign/Early/Pre/Pro`` or the Kaggle
   names, optionally under ``Original/`` or ``Segmented/``;
@@ -13,70 +14,241 @@ Each layout is a small function that lists ``(path, label, group)`` records;
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils import Bunch
 
 from ..io import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, ImageReadError, read_image
-from ..utils import progress
+from ..utils import parallel_map
 
 __all__ = ["load_image_folder", "LAYOUTS", "ARIA_CLASS_NAMES"]
 
 ARIA_CLASS_NAMES = ["Benign", "Early", "Pre", "Pro"]
-#: Folder names (lower-cased) of the Aria classes: the Mendeley names and Kaggle's.
+#: Folder names (lower case, single spaces) of the Aria classes: Mendeley's and Kaggle's.
 _ARIA_FOLDERS = {
     "benign": 0, "early": 1, "pre": 2, "pro": 3,
     "[malignant] early pre-b": 1, "[malignant] pre-b": 2, "[malignant] pro-b": 3,
 }
+_ARIA_VARIANTS = ("original", "segmented")
+CNMC_CLASS_NAMES = ["all", "hem"]
+IDB_CLASS_NAMES = ["normal", "ALL"]
 _CNMC_SUBJECT = re.compile(r"^UID_(H?\d+)_", re.IGNORECASE)
+_CNMC_FOLD = re.compile(r"^fold_(\d+)$", re.IGNORECASE)
 _IDB_NAME = re.compile(r"^Im(\d+)_([01])$", re.IGNORECASE)
 LAYOUTS = ("auto", "aria", "cnmc", "all_idb1", "all_idb2", "class_folders")
 
+_DESCRIPTIONS = {
+    "aria": (
+        "Aria et al. acute lymphoblastic leukemia (ALL) image dataset: peripheral blood smear "
+        "fields from Taleqani Hospital (Tehran), classes Benign (hematogones), Early (early "
+        "Pre-B ALL), Pre (Pre-B ALL), Pro (Pro-B ALL). Published on Kaggle "
+        "(mehradaria/leukemia) and Mendeley Data by M. Aria et al.; cite them. No patient IDs "
+        "are published, and the dataset holds byte-identical and near-identical fields: "
+        "use group_duplicates=True to keep them in one fold."
+    ),
+    "cnmc": (
+        "C-NMC 2019 (ISBI 2019 challenge, The Cancer Imaging Archive, CC BY 3.0; Mourya, Kant, "
+        "Kumar, Gupta & Gupta): single segmented cells, classes all (leukemic blast) and hem "
+        "(normal). groups are subject IDs: split by subject."
+    ),
+    "all_idb1": (
+        "ALL-IDB1 (University of Milan; Labati, Piuri & Scotti, ICIP 2011): full smear fields, "
+        "label from the ImNNN_L name (1 = contains ALL blasts, 0 = normal); centroids holds "
+        "the blast centres of the .xyc files."
+    ),
+    "all_idb2": (
+        "ALL-IDB2 (University of Milan; Labati, Piuri & Scotti, ICIP 2011): cropped cells, "
+        "label from the ImNNN_L name (1 = blast, 0 = normal)."
+    ),
+    "class_folders": "A class-per-folder image tree; the class names are the sub-folder names.",
+}
+
+
+class _Record(NamedTuple):
+    path: Path
+    label: str
+    group: str | None = None
+    fold: int | None = None
+
 
 def _is_image(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
+    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".") and path.is_file()
 
 
 def _images_in(folder: Path, recursive=False):
-    pattern = folder.rglob("*") if recursive else folder.iterdir()
-    return sorted(p for p in pattern if _is_image(p))
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(p for p in found if _is_image(p) and not _hidden_below(p, folder))
+
+
+def _hidden_below(path: Path, top: Path) -> bool:
+    """True if a folder between ``top`` and ``path`` is hidden (``.git``, ``.ipynb_checkpoints``)."""
+    return any(part.startswith(".") for part in path.relative_to(top).parts[:-1])
 
 
 def _subdirs(folder: Path):
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-# -- layout detection -----------------------------------------------------------------
+# -- Aria -----------------------------------------------------------------------------
 
 
-def _aria_root(root: Path, variant: str):
-    """The folder holding the Aria class folders, or None."""
-    def has_classes(folder):
-        labels = {_ARIA_FOLDERS.get(d.name.lower()) for d in _subdirs(folder)} - {None}
-        return labels == {0, 1, 2, 3}
+def _aria_label(name: str):
+    return _ARIA_FOLDERS.get(" ".join(name.lower().split()))
 
-    if has_classes(root):
+
+def _aria_class_dirs(folder: Path):
+    return {d: _aria_label(d.name) for d in _subdirs(folder) if _aria_label(d.name) is not None}
+
+
+def _aria_base(root: Path, variant, require_all: bool):
+    """The folder holding the Aria class folders (``root`` or its Original/Segmented), or None."""
+    def ok(folder):
+        labels = set(_aria_class_dirs(folder).values())
+        return labels == {0, 1, 2, 3} if require_all else bool(labels)
+
+    if ok(root):
         return root
-    wanted = {"original": "original", "segmented": "segmented"}[variant]
-    for sub in _subdirs(root):
-        if sub.name.lower() == wanted and has_classes(sub):
-            return sub
+    found = {d.name.lower(): d for d in _subdirs(root) if d.name.lower() in _ARIA_VARIANTS and ok(d)}
+    # Default to Original when both exist (the Segmented copy has near-empty masks).
+    for name in [variant] if variant is not None else _ARIA_VARIANTS:
+        if name in found:
+            return found[name]
     return None
 
 
+def _records_aria(root: Path, variant, on_error):
+    base = _aria_base(root, variant, require_all=False)
+    if base is None:
+        wanted = f"{variant.capitalize()}/" if variant else "Original/ or Segmented/"
+        raise ValueError(
+            f"{str(root)!r} has no Aria ALL class folders (Benign, Early, Pre, Pro or the Kaggle "
+            f"names '[Malignant] early Pre-B', ...), directly or under {wanted}"
+        )
+    classes = _aria_class_dirs(base)
+    others = [d.name for d in _subdirs(base) if d not in classes and _images_in(d, recursive=True)]
+    if others:
+        warnings.warn(f"ignoring folders that are not Aria classes in {str(base)!r}: {others}",
+                      UserWarning, stacklevel=3)
+    records = [_Record(p, ARIA_CLASS_NAMES[label], None)
+               for folder, label in sorted(classes.items(), key=lambda item: item[1])
+               for p in _images_in(folder, recursive=True)]
+    return records, ARIA_CLASS_NAMES, {"variant": base.name if base != root else None}
+
+
+# -- C-NMC 2019 -----------------------------------------------------------------------
+
+
 def _cnmc_folds(root: Path):
-    return sorted(p for p in root.rglob("fold_*") if p.is_dir() and re.fullmatch(r"fold_\d+", p.name))
+    return sorted(p for p in root.rglob("*") if p.is_dir() and _CNMC_FOLD.match(p.name)
+                  and not _hidden_below(p, root) and any(_is_cnmc_class(d) for d in _subdirs(p)))
+
+
+def _is_cnmc_class(folder: Path) -> bool:
+    return folder.name.lower() in CNMC_CLASS_NAMES
+
+
+def _cnmc_subject(path: Path):
+    match = _CNMC_SUBJECT.match(path.name)
+    # Healthy IDs appear as UID_H3 and UID_h3: one subject, so normalise the case.
+    return match.group(1).upper() if match else None
+
+
+def _records_cnmc(root: Path, variant, on_error):
+    folds = _cnmc_folds(root)
+    records, unnamed = [], []
+    for fold in folds:
+        fold_number = int(_CNMC_FOLD.match(fold.name).group(1))
+        for folder in filter(_is_cnmc_class, _subdirs(fold)):
+            for path in _images_in(folder, recursive=True):
+                subject = _cnmc_subject(path)
+                if subject is None:
+                    # Its own group: never merged with another unknown subject.
+                    unnamed.append(path)
+                    subject = f"?{path.relative_to(root)}"
+                records.append(_Record(path, folder.name.lower(), subject, fold_number))
+    if unnamed:
+        warnings.warn(
+            f"{len(unnamed)} C-NMC file(s) have no UID_<subject>_ prefix, e.g. {str(unnamed[0])!r}; "
+            "each is put in a group of its own ('?<path>')", UserWarning, stacklevel=3)
+    inside_folds = {f.resolve() for f in folds}
+    unlabeled = [
+        p for folder in root.rglob("*")
+        if folder.is_dir() and "test" in folder.name.lower() and not _hidden_below(folder, root)
+        and inside_folds.isdisjoint({folder.resolve(), *folder.resolve().parents})
+        for p in _images_in(folder)
+    ]
+    return records, CNMC_CLASS_NAMES, {"unlabeled": sorted(set(unlabeled))}
+
+
+# -- ALL-IDB1 / ALL-IDB2 --------------------------------------------------------------
 
 
 def _idb_files(root: Path):
     return [p for p in _images_in(root, recursive=True) if _IDB_NAME.match(p.stem)]
 
 
-def _detect(root: Path, variant: str) -> str:
-    if _aria_root(root, variant) is not None:
+def _read_xyc(path: Path) -> np.ndarray:
+    """Blast centres of an ALL-IDB1 ``.xyc`` file: one ``x y`` pair per line (tabs or spaces)."""
+    rows = []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        fields = line.replace(",", " ").split()
+        if not fields:
+            continue
+        try:
+            rows.append([int(round(float(v))) for v in fields[:2]])
+        except ValueError:
+            raise ValueError(f"line {number} is not 'x y': {line.strip()!r}") from None
+        if len(rows[-1]) != 2:
+            raise ValueError(f"line {number} is not 'x y': {line.strip()!r}")
+    return np.asarray(rows, dtype=int).reshape(-1, 2)
+
+
+def _records_idb(root: Path, variant, on_error):
+    records = [_Record(p, IDB_CLASS_NAMES[int(_IDB_NAME.match(p.stem).group(2))])
+               for p in _idb_files(root)]
+    # .xyc files sit beside the images or in a folder of their own (e.g. xyc/).
+    xyc_files = {p.stem.lower(): p for p in sorted(root.rglob("*"))
+                 if p.suffix.lower() == ".xyc" and p.is_file() and not _hidden_below(p, root)}
+    centroids, bad = {}, []
+    for record in records:
+        xyc = xyc_files.get(record.path.stem.lower())
+        if xyc is None:
+            continue
+        try:
+            centroids[str(record.path)] = _read_xyc(xyc)
+        except (ValueError, OSError) as exc:
+            if on_error == "raise":
+                raise ValueError(f"cannot read centroid file {str(xyc)!r}: {exc}") from exc
+            bad.append((str(xyc), f"unreadable centroid file: {exc}"))
+    extras = {"centroids": centroids} if xyc_files else {}
+    return records, IDB_CLASS_NAMES, extras | ({"_bad_files": bad} if bad else {})
+
+
+# -- generic class folders ------------------------------------------------------------
+
+
+def _records_class_folders(root: Path, variant, on_error):
+    records = [_Record(p, folder.name) for folder in _subdirs(root) for p in _images_in(folder, recursive=True)]
+    return records, sorted({r.label for r in records}), {}
+
+
+_READERS = {
+    "aria": _records_aria,
+    "cnmc": _records_cnmc,
+    "all_idb1": _records_idb,
+    "all_idb2": _records_idb,
+    "class_folders": _records_class_folders,
+}
+
+
+def _detect(root: Path, variant) -> str:
+    if _aria_base(root, variant, require_all=True) is not None:
         return "aria"
     if _cnmc_folds(root):
         return "cnmc"
@@ -89,179 +261,206 @@ def _detect(root: Path, variant: str) -> str:
         f"cannot tell the layout of {str(root)!r}: looked for the Aria ALL class folders "
         "(Benign/Early/Pre/Pro or the Kaggle names, optionally under Original/ or Segmented/), "
         "C-NMC fold_k/all|hem folders, ALL-IDB ImNNN_L.jpg|tif files, and a tree with at least "
-        "two class sub-folders holding images. Pass layout=... explicitly, or see data/README.md."
+        f"two class sub-folders holding images ({', '.join(sorted(IMAGE_SUFFIXES))}). "
+        "Pass layout=... explicitly, or see data/README.md."
     )
 
 
-# -- layouts: each returns records (path, class name, group) and extras ----------------
+# -- checking files -------------------------------------------------------------------
 
 
-def _records_aria(root: Path, variant: str):
-    base = _aria_root(root, variant)
-    if base is None:
-        raise ValueError(f"{str(root)!r} has no Aria ALL class folders (Benign/Early/Pre/Pro)")
-    records = []
-    for folder in _subdirs(base):
-        label = _ARIA_FOLDERS.get(folder.name.lower())
-        if label is not None:
-            records += [(p, ARIA_CLASS_NAMES[label], None) for p in _images_in(folder, recursive=True)]
-    return records, ARIA_CLASS_NAMES, {}
+def _problem(path, *, verify, max_pixels):
+    """Why ``path`` cannot be used (a short reason), or None."""
+    try:
+        if os.path.getsize(path) == 0:
+            return "file is empty (0 bytes)"
+        if verify:
+            read_image(path, max_pixels=max_pixels)
+    except ImageReadError as exc:
+        return exc.reason
+    except OSError as exc:
+        return f"cannot access file ({exc.strerror})"
+    return None
 
 
-def _cnmc_subject(path: Path):
-    match = _CNMC_SUBJECT.match(path.name)
-    # Healthy IDs appear as UID_H3 and UID_h3: one subject, so normalise the case.
-    return match.group(1).upper() if match else None
+def _check_files(paths, *, verify, on_error, max_pixels, n_jobs, show_progress):
+    """Boolean mask of usable ``paths`` and the ``(path, reason)`` of the others.
+
+    Without ``verify`` only the size is checked (one ``stat`` per file), so
+    listing a dataset stays instant; ``verify`` decodes every image.
+    """
+    check = partial(_problem, verify=verify, max_pixels=max_pixels)
+    reasons = parallel_map(check, [str(p) for p in paths], n_jobs=n_jobs if verify else None,
+                           desc="checking images", show_progress=show_progress and verify)
+    skipped = [(str(p), reason) for p, reason in zip(paths, reasons) if reason is not None]
+    if skipped and on_error == "raise":
+        raise ImageReadError(*skipped[0])
+    return np.asarray([reason is None for reason in reasons], dtype=bool), skipped
 
 
-def _records_cnmc(root: Path, variant: str):
-    records = []
-    for fold in _cnmc_folds(root):
-        for folder in _subdirs(fold):
-            name = folder.name.lower()
-            if name in ("all", "hem"):
-                records += [(p, name, _cnmc_subject(p)) for p in _images_in(folder, recursive=True)]
-    fold_dirs = {f.resolve() for f in _cnmc_folds(root)}
-    unlabeled = []
-    for folder in root.rglob("*"):
-        if folder.is_dir() and "test" in folder.name.lower() and not any(
-            parent.resolve() in fold_dirs for parent in [folder, *folder.parents]
-        ):
-            unlabeled += [str(p) for p in _images_in(folder)]
-    return records, ["all", "hem"], {"unlabeled": np.asarray(sorted(set(unlabeled)), dtype=str)}
-
-
-def _read_xyc(path: Path) -> np.ndarray:
-    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
-    return np.asarray([[int(float(v)) for v in row[:2]] for row in rows], dtype=int).reshape(-1, 2)
-
-
-def _records_idb(root: Path, variant: str):
-    records, centroids = [], {}
-    for path in _idb_files(root):
-        label = "ALL" if _IDB_NAME.match(path.stem).group(2) == "1" else "normal"
-        records.append((path, label, None))
-        xyc = path.with_suffix(".xyc")
-        if xyc.is_file():
-            centroids[str(path)] = _read_xyc(xyc)
-    extras = {"centroids": centroids} if centroids else {}
-    return records, ["normal", "ALL"], extras
-
-
-def _records_class_folders(root: Path, variant: str):
-    records = []
-    for folder in _subdirs(root):
-        records += [(p, folder.name, None) for p in _images_in(folder, recursive=True)]
-    names = sorted({name for _, name, _ in records})
-    return records, names, {}
-
-
-_READERS = {
-    "aria": _records_aria,
-    "cnmc": _records_cnmc,
-    "all_idb1": _records_idb,
-    "all_idb2": _records_idb,
-    "class_folders": _records_class_folders,
-}
-
-
-def _check_files(records, *, verify, on_error, max_pixels, show_progress):
-    """Drop unreadable files from ``records``; return (kept, skipped) or raise."""
-    kept, skipped = [], []
-    for record in progress(records, desc="checking images", enabled=show_progress and verify):
-        path = record[0]
-        try:
-            if path.stat().st_size == 0:
-                raise ImageReadError(path, "file is empty (0 bytes)")
-            if verify:
-                read_image(path, max_pixels=max_pixels)
-        except ImageReadError as exc:
-            if on_error == "raise":
-                raise
-            skipped.append((str(path), exc.reason))
-            continue
-        kept.append(record)
+def _describe(layout, root, target, target_names, groups_kind, skipped, variant):
+    counts = ", ".join(f"{name}: {int((target == i).sum())}" for i, name in enumerate(target_names))
+    where = f"{root}" + (f" ({variant}/)" if variant else "")
+    lines = [
+        _DESCRIPTIONS[layout],
+        "",
+        f"Loaded by featleuk.datasets.load_image_folder (layout={layout!r}) from {where}:",
+        f"{len(target)} images; {counts}.",
+        f"groups: {groups_kind}.",
+    ]
     if skipped:
-        warnings.warn(
-            f"skipped {len(skipped)} unreadable image(s), e.g. {skipped[0][0]}: {skipped[0][1]}; "
-            "the full list is in the returned Bunch's `skipped`",
-            UserWarning,
-            stacklevel=3,
-        )
-    return kept, skipped
+        lines.append(f"{len(skipped)} unreadable file(s) left out, listed in `skipped`.")
+    return "\n".join(lines)
 
 
 def load_image_folder(
     path,
     *,
     layout="auto",
-    variant="original",
+    variant=None,
     on_error="raise",
     verify=False,
     group_duplicates=False,
     max_pixels=DEFAULT_MAX_PIXELS,
+    n_jobs=None,
     show_progress=True,
 ):
     """List a labelled image dataset folder.
+
+    Files are listed, not decoded (unless ``verify=True``): pass
+    ``bunch.filenames`` to any featleuk image step, which reads them lazily.
+    Only ``featleuk.io.IMAGE_SUFFIXES`` files count (any case); hidden files
+    and folders and other files (README, Thumbs.db, .csv) are ignored.
 
     Parameters
     ----------
     path : str or path-like
         The dataset folder.
     layout : {"auto", "aria", "cnmc", "all_idb1", "all_idb2", "class_folders"}
-        ``"auto"`` detects it (the result's ``layout`` says which).
-    variant : {"original", "segmented"}, default="original"
-        For the Aria dataset when both ``Original/`` and ``Segmented/`` exist.
+        ``"auto"`` detects it (the result's ``layout`` says which); an
+        unrecognised folder raises ``ValueError`` saying what was looked for.
+        See data/README.md for the folder trees.
+    variant : {"original", "segmented"} or None, default=None
+        Aria only: which of ``Original/`` and ``Segmented/`` to read when
+        the root holds them; ``None`` takes ``Original/`` if present.
     on_error : {"raise", "skip"}, default="raise"
-        What to do with an unreadable file: raise ``ImageReadError`` naming it,
-        or leave it out and list it in ``skipped`` (with a warning).
+        What to do with an unreadable file: raise ``ImageReadError`` naming
+        it, or leave it out, list it in ``skipped`` and warn.
     verify : bool, default=False
-        Decode every image now (slower) rather than only checking for empty
-        files; truncated or non-image files are then caught here.
+        Decode every image now (slower) rather than only checking that no
+        file is empty; truncated and non-image files are then caught here
+        rather than when a pipeline reaches them.
     group_duplicates : bool, default=False
-        When the layout has no subject IDs, set ``groups`` to groups of
-        byte-identical or near-identical images
-        (:func:`featleuk.datasets.find_duplicate_groups`), so a group-aware
-        cross-validation keeps copies of one field in one fold.
-    max_pixels : int or None
-        Decompression-bomb limit passed to ``read_image`` when verifying.
+        When the layout has no subject IDs (all but C-NMC), set ``groups``
+        to the groups of byte-identical or near-identical images found by
+        :func:`featleuk.datasets.find_duplicate_groups`, so a group-aware
+        cross-validation (``GroupKFold``) keeps copies of one field in one
+        fold. Subject IDs, where the layout has them, are kept instead.
+    max_pixels : int or None, default=featleuk.io.DEFAULT_MAX_PIXELS
+        Decompression-bomb limit used when verifying.
+    n_jobs : int or None, default=None
+        Parallel decoding for ``verify`` and ``group_duplicates``.
+    show_progress : bool, default=True
+        Progress bars while verifying / hashing.
 
     Returns
     -------
     sklearn.utils.Bunch
-        ``filenames`` (str array), ``target`` (int array), ``target_names``,
-        ``groups`` (subject IDs, duplicate groups, or None), ``skipped``
-        (list of (path, reason)), ``layout``, ``DESCR``, and per layout
-        ``centroids`` (ALL-IDB1 ``.xyc`` blast centres, (k, 2) arrays of
-        x, y by file name) or ``unlabeled`` (C-NMC test images).
+        filenames : ndarray of str
+            Image paths in a deterministic order: class folder by class
+            folder (C-NMC: fold by fold), sorted by path within each.
+        target : ndarray of int
+            Index into ``target_names``.
+        target_names : list of str
+            Canonical order per layout: Aria ``["Benign", "Early", "Pre",
+            "Pro"]`` whichever folder names are on disk; C-NMC ``["all",
+            "hem"]``; ALL-IDB ``["normal", "ALL"]``; otherwise the sorted
+            sub-folder names.
+        groups : ndarray or None
+            C-NMC subject IDs (str, e.g. ``"11"``, ``"H3"``); duplicate
+            group ids (int) with ``group_duplicates=True``; else None.
+        skipped : list of (str, str)
+            ``(path, reason)`` of the files left out (``on_error="skip"``).
+        layout : str
+            The layout read.
+        DESCR : str
+            What the dataset is, its source and citation, and the counts.
+        variant : str or None
+            Aria: the ``Original`` / ``Segmented`` folder read, if any.
+        folds : ndarray of int
+            C-NMC: the official ``fold_k`` of each image.
+        unlabeled : ndarray of str
+            C-NMC: images of the test folders (no labels).
+        centroids : dict of str -> ndarray of shape (k, 2)
+            ALL-IDB1: blast centres (x, y) from the ``.xyc`` files, keyed
+            like ``filenames``; images without a file have no entry.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` is not a folder.
+    ValueError
+        Unknown layout, or no images found.
+    featleuk.io.ImageReadError
+        With ``on_error="raise"``: the first unreadable file.
+
+    Examples
+    --------
+    >>> from featleuk.datasets import load_image_folder  # doctest: +SKIP
+    >>> data = load_image_folder("../shared/datasets/aria_all/Original")  # doctest: +SKIP
+    >>> data.layout, data.target_names  # doctest: +SKIP
+    ('aria', ['Benign', 'Early', 'Pre', 'Pro'])
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
-    if variant not in ("original", "segmented"):
-        raise ValueError(f"variant must be 'original' or 'segmented', got {variant!r}")
+    if variant is not None and variant not in _ARIA_VARIANTS:
+        raise ValueError(f"variant must be 'original', 'segmented' or None, got {variant!r}")
     root = Path(path).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"dataset folder {str(root)!r} does not exist or is not a folder")
     if layout == "auto":
         layout = _detect(root, variant)
-    records, target_names, extras = _READERS[layout](root, variant)
+    records, target_names, extras = _READERS[layout](root, variant, on_error)
     if not records:
         raise ValueError(f"no images found in {str(root)!r} for layout {layout!r}")
-    records, skipped = _check_files(records, verify=verify, on_error=on_error,
-                                    max_pixels=max_pixels, show_progress=show_progress)
-    index = {name: i for i, name in enumerate(target_names)}
-    filenames = np.asarray([str(p) for p, _, _ in records], dtype=str)
-    target = np.asarray([index[name] for _, name, _ in records], dtype=int)
-    groups = None
-    if any(g is not None for _, _, g in records):
-        groups = np.asarray([g if g is not None else "" for _, _, g in records], dtype=str)
-    elif group_duplicates:
-        from ._duplicates import find_duplicate_groups
 
-        groups = find_duplicate_groups(filenames, show_progress=show_progress)
-    counts = ", ".join(f"{n}: {int((target == i).sum())}" for i, n in enumerate(target_names))
-    descr = f"{len(filenames)} images from {root} (layout {layout}); {counts}."
+    check = partial(_check_files, verify=verify, on_error=on_error, max_pixels=max_pixels,
+                    n_jobs=n_jobs, show_progress=show_progress)
+    keep, skipped = check([r.path for r in records])
+    records = [r for r, ok in zip(records, keep) if ok]
+    skipped += extras.pop("_bad_files", [])
+    if "unlabeled" in extras:
+        paths = extras["unlabeled"]
+        ok, bad = check(paths) if paths else (np.ones(0, bool), [])
+        extras["unlabeled"] = np.asarray([str(p) for p, good in zip(paths, ok) if good], dtype=str)
+        skipped += bad
+    if skipped:
+        warnings.warn(
+            f"skipped {len(skipped)} unreadable file(s), e.g. {skipped[0][0]}: {skipped[0][1]}; "
+            "the full list is in the returned Bunch's `skipped`", UserWarning, stacklevel=2)
+    if not records:
+        raise ValueError(f"none of the images in {str(root)!r} is readable (see the warning)")
+
+    filenames = np.asarray([str(r.path) for r in records], dtype=str)
+    index = {name: i for i, name in enumerate(target_names)}
+    target = np.asarray([index[r.label] for r in records], dtype=int)
+    if "centroids" in extras:
+        extras["centroids"] = {f: extras["centroids"][f] for f in filenames if f in extras["centroids"]}
+    if layout == "cnmc":
+        extras["folds"] = np.asarray([r.fold for r in records], dtype=int)
+
+    groups, groups_kind = None, "none (no subject IDs; group_duplicates=True groups copies)"
+    if any(r.group is not None for r in records):
+        groups, groups_kind = np.asarray([r.group for r in records], dtype=str), "subject IDs"
+    elif group_duplicates:
+        from ._duplicates import DEFAULT_MAX_DISTANCE, find_duplicate_groups
+
+        groups = find_duplicate_groups(filenames, n_jobs=n_jobs, show_progress=show_progress)
+        groups_kind = (f"{len(np.unique(groups))} duplicate groups (find_duplicate_groups, "
+                       f"max_distance={DEFAULT_MAX_DISTANCE})")
+    variant_read = extras.pop("variant", None)
+    descr = _describe(layout, root, target, target_names, groups_kind, skipped, variant_read)
     return Bunch(filenames=filenames, target=target, target_names=list(target_names), groups=groups,
-                 skipped=skipped, layout=layout, DESCR=descr, **extras)
+                 skipped=skipped, layout=layout, DESCR=descr, variant=variant_read, **extras)

@@ -21,6 +21,27 @@ def test_check_images_errors():
         check_images(42)
     with pytest.raises(ValueError, match="image 1"):
         check_images([np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4), np.uint8)])
+    with pytest.raises(ValueError, match="image 0: images must be uint8"):
+        check_images([np.zeros((4, 4, 3), np.float32)])
+    with pytest.raises(ValueError, match="empty image"):
+        check_images(np.zeros((2, 0, 4, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"\(N, H, W, 3\)"):
+        check_images(np.zeros((2, 12), np.uint8))
+    with pytest.raises(TypeError, match="mixed paths and non-paths in X, e.g. a ndarray"):
+        check_images(["a.png", np.zeros((4, 4, 3), np.uint8)])
+    with pytest.raises(ValueError, match="X is None"):
+        check_images(None)
+
+
+def test_check_images_canonical_forms(tmp_path):
+    from pathlib import Path
+
+    assert check_images([Path("a.png"), "b.png"]) == ["a.png", "b.png"]
+    assert check_images(np.array(["a.png", "b.png"])) == ["a.png", "b.png"]
+    batch = np.zeros((2, 4, 4, 4), np.uint8)
+    assert check_images(batch) is batch
+    ragged = (np.zeros((4, 4, 3), np.uint8), np.zeros((5, 6, 4), np.uint8))
+    assert isinstance(check_images(ragged), list) and len(check_images(ragged)) == 2
 
 
 def test_batches_over_paths_arrays_and_ragged_lists(tmp_path):
@@ -36,6 +57,20 @@ def test_batches_over_paths_arrays_and_ragged_lists(tmp_path):
         assert [img.shape[0] for img in flat] == [5, 6, 7, 8, 9]
     stacked = np.stack([np.zeros((4, 4, 4), np.uint8)] * 3)
     assert len(load_images(stacked)) == 3
+    (rows, batch), = iter_image_batches(stacked, batch_size=8)
+    assert rows == slice(0, 3) and [img.shape for img in batch] == [(4, 4, 4)] * 3
+    with pytest.raises(ValueError, match="batch_size"):
+        next(iter_image_batches(stacked, batch_size=0))
+    assert len(list(iter_image_batches(stacked, batch_size=np.int64(2)))) == 2
+
+
+def test_path_batches_are_decoded_lazily(tmp_path):
+    good = tmp_path / "good.png"
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(good)
+    batches = iter_image_batches([good, tmp_path / "missing.png"], batch_size=1)
+    assert next(batches)[1][0].shape == (4, 4, 3)  # the missing file is not touched yet
+    with pytest.raises(ImageReadError, match="missing.png"):
+        next(batches)
 
 
 def test_batches_raise_on_a_bad_file_naming_it(tmp_path):
@@ -51,5 +86,6 @@ def test_split_mask():
     rgba = np.zeros((3, 3, 4), np.uint8)
     rgba[1, 1, 3] = 255
     rgb, mask = split_mask(rgba)
-    assert rgb.shape == (3, 3, 3) and mask.sum() == 1 and mask[1, 1]
+    assert rgb.shape == (3, 3, 3) and mask.sum() == 1 and mask[1, 1] and mask.dtype == bool
+    np.testing.assert_array_equal(rgb, rgba[..., :3])
     assert split_mask(rgba[..., :3])[1] is None
