@@ -1,0 +1,158 @@
+"""Grad-CAM (Selvaraju et al. 2017) for a fitted :class:`DeepClassifier`.
+
+The heatmap of class ``c`` is ``ReLU(sum_k w_k A_k)`` where ``A_k`` are the
+channels of the backbone's last feature map and ``w_k`` the spatial mean of
+``d score_c / d A_k``; it is upsampled to the network input and scaled to
+[0, 1] per image. Works for every head (the gradient flows back through the
+linear layer or the recurrent head alike) and for frozen backbones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ..images import check_images, iter_image_batches
+
+__all__ = ["gradcam", "overlay_heatmap", "gradcam_figure"]
+
+
+def _target_indices(model, target, n):
+    if target is None:
+        return None
+    labels = np.asarray(target)
+    labels = np.full(n, labels.item(), dtype=labels.dtype) if labels.ndim == 0 else labels
+    if len(labels) != n:
+        raise ValueError(f"target has {len(labels)} labels for {n} images")
+    index = np.searchsorted(model.classes_, labels)
+    index = np.clip(index, 0, len(model.classes_) - 1)
+    bad = model.classes_[index] != labels
+    if bad.any():
+        raise ValueError(f"target labels not in classes_: {np.unique(labels[bad]).tolist()}")
+    return index
+
+
+def _batch_cams(module, layer, x, target_index):
+    import torch
+    import torch.nn.functional as F
+
+    captured = {}
+
+    def hook(_module, _inputs, output):
+        # A leaf we can differentiate against even when the layer is frozen;
+        # returning a clone keeps later in-place ops off the leaf itself.
+        leaf = output.detach().requires_grad_(True)
+        captured["fmap"] = leaf
+        return leaf.clone()
+
+    handle = layer.register_forward_hook(hook)
+    try:
+        with torch.enable_grad():
+            logits = module(x).float()
+            index = logits.argmax(dim=1) if target_index is None else torch.as_tensor(target_index)
+            score = logits.gather(1, index.view(-1, 1)).sum()
+            (grads,) = torch.autograd.grad(score, captured["fmap"])
+    finally:
+        handle.remove()
+    fmap = captured["fmap"].detach()
+    weights = grads.mean(dim=(2, 3), keepdim=True)
+    cam = F.relu((weights * fmap).sum(dim=1, keepdim=True))
+    cam = F.interpolate(cam, size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False)[:, 0]
+    low = cam.amin(dim=(1, 2), keepdim=True)
+    span = cam.amax(dim=(1, 2), keepdim=True) - low
+    cam = torch.where(span > 0, (cam - low) / span.clamp_min(1e-12), torch.zeros_like(cam))
+    return cam.numpy().astype(np.float32)
+
+
+def gradcam(model, images, target=None, *, batch_size=16):
+    """Grad-CAM heatmaps of a fitted :class:`DeepClassifier`.
+
+    Parameters
+    ----------
+    model : DeepClassifier
+        Fitted, with a convolutional backbone.
+    images : paths or uint8 array (N, H, W, 3|4)
+    target : label, array-like of N labels, or None, default=None
+        The class to explain (labels as in ``model.classes_``); ``None``
+        explains each image's predicted class.
+    batch_size : int, default=16
+
+    Returns
+    -------
+    ndarray of shape (N, S, S), float32 in [0, 1]
+        One heatmap per image at the network's input size ``S`` (the
+        image as the network saw it: see :func:`gradcam_figure`). An image
+        whose map is all zero (no positive evidence) gets zeros.
+    """
+    check_is_fitted(model, "module_")
+    X = check_images(images, caller="gradcam")
+    target_index = _target_indices(model, target, len(X))
+    module = model.module_.eval()
+    layer = module.feature_layer()
+    maps = []
+    for chunk, batch in iter_image_batches(X, batch_size):
+        x = model._to_input(batch)
+        maps.append(_batch_cams(module, layer, x,
+                                None if target_index is None else target_index[chunk]))
+    return np.concatenate(maps)
+
+
+def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
+    """Blend a [0, 1] heatmap (resized to the image) over an RGB uint8 image.
+
+    Returns an ``(H, W, 3)`` uint8 image; a mask channel is dropped.
+    """
+    import torch
+    import torch.nn.functional as F
+    from matplotlib import colormaps
+
+    image = np.asarray(image)[..., :3]
+    heat = torch.as_tensor(np.asarray(heatmap, dtype=np.float32))[None, None]
+    heat = F.interpolate(heat, size=image.shape[:2], mode="bilinear", align_corners=False)[0, 0]
+    colour = colormaps[colormap](heat.clamp(0, 1).numpy())[..., :3]
+    blended = (1.0 - alpha) * image.astype(np.float64) / 255.0 + alpha * colour
+    return (np.clip(blended, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def gradcam_figure(model, images, y_true=None, *, target=None, target_names=None, ncols=4,
+                   title=None):
+    """A grid of Grad-CAM overlays for a report, titled with true and predicted labels.
+
+    Each panel shows the image as the network saw it (resized, cropped) with
+    the heatmap of ``target`` (default: the predicted class) on top.
+    ``target_names[i]`` names ``model.classes_[i]`` in the titles.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    X = check_images(images, caller="gradcam_figure")
+    heatmaps = gradcam(model, X, target=target)
+    predicted = model.predict(X)
+    views = np.concatenate([model._to_input(batch).permute(0, 2, 3, 1).numpy()
+                            for _, batch in iter_image_batches(X, 64)])
+
+    def name(label):
+        if target_names is None:
+            return label
+        return target_names[int(np.searchsorted(model.classes_, label))]
+
+    n = len(views)
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(2.6 * ncols, 2.8 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i >= n:
+            continue
+        ax.imshow(overlay_heatmap(views[i], heatmaps[i]))
+        label = f"pred {name(predicted[i])}"
+        if y_true is not None:
+            label = f"true {name(np.asarray(y_true)[i])}\n" + label
+        ax.set_title(label, fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -1,0 +1,36 @@
+"""Nucleus segmentation: Otsu, k-means and (enhanced) fuzzy c-means segmenters.
+
+Each segmenter is an image -> image transformer (:class:`BaseSegmenter`)
+whose raw mask goes through the one shared :class:`MaskPostprocessor` and
+comes out in one of three ``output`` modes: the image with the mask as a
+4th channel, the RGB image with the background blanked, or a crop around
+the largest nucleus. :func:`dice_score` and :func:`iou_score` measure masks
+against ground truth (``make_synthetic_smears(..., return_masks=True)``).
+"""
+
+from ._base import BaseSegmenter
+from ._channels import NUCLEUS_CHANNELS, nucleus_channel
+from ._fcm import FuzzyCMeansSegmenter, fuzzy_cmeans
+from ._kmeans import KMeansSegmenter
+from ._metrics import dice_score, iou_score
+from ._otsu import OtsuSegmenter
+from ._outputs import CROP_MODES, OUTPUT_MODES, compose_output
+from ._postprocess import MaskPostprocessor, remove_small_objects, split_touching_nuclei
+
+__all__ = [
+    "BaseSegmenter",
+    "CROP_MODES",
+    "FuzzyCMeansSegmenter",
+    "KMeansSegmenter",
+    "MaskPostprocessor",
+    "NUCLEUS_CHANNELS",
+    "OUTPUT_MODES",
+    "OtsuSegmenter",
+    "compose_output",
+    "dice_score",
+    "fuzzy_cmeans",
+    "iou_score",
+    "nucleus_channel",
+    "remove_small_objects",
+    "split_touching_nuclei",
+]

@@ -1,0 +1,73 @@
+"""Grey-level views of a smear in which the stained nucleus is the bright side.
+
+Thresholding and clustering segmenters work on one of these channels. Each
+is oriented ("polarity") so that larger values mean "more like a nucleus":
+Wright/Giemsa-stained nuclei are dark, purple-blue and strongly
+haematoxylin-stained against a pale pink background and pink red cells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage.color import rgb2gray, rgb2hsv, rgb2lab
+
+from ..preprocessing import stain_concentrations
+
+__all__ = ["NUCLEUS_CHANNELS", "nucleus_channel"]
+
+
+def _lab_a(rgb):
+    return rgb2lab(rgb)[..., 1]  # purple nuclei are far on the magenta (+a*) side
+
+
+def _lab_b(rgb):
+    return -rgb2lab(rgb)[..., 2]  # and on the blue (-b*) side, unlike pink red cells
+
+
+def _purple(rgb):
+    lab = rgb2lab(rgb)
+    # Projection on the magenta-blue diagonal of the a*b* plane: Giemsa
+    # chromatin is purple (a* > 0 and b* < 0); pink red cells have b* >= 0 and
+    # grey-blue red cells a* ~ 0, so both score well below the nucleus.
+    return lab[..., 1] - lab[..., 2]
+
+
+def _hsv_s(rgb):
+    return rgb2hsv(rgb)[..., 1]  # stained nuclei are the most saturated pixels
+
+
+def _hed_h(rgb):
+    return stain_concentrations(rgb)[..., 0]  # haematoxylin binds nuclear chromatin
+
+
+def _gray(rgb):
+    return 1.0 - rgb2gray(rgb)  # nuclei are the darkest pixels
+
+
+#: Channel name -> function ``uint8 RGB -> float (H, W)``, nucleus high.
+NUCLEUS_CHANNELS = {
+    "lab_a": _lab_a,
+    "lab_b": _lab_b,
+    "purple": _purple,
+    "hsv_s": _hsv_s,
+    "hed_h": _hed_h,
+    "gray": _gray,
+}
+
+
+def nucleus_channel(rgb, channel):
+    """The ``channel`` view of a uint8 RGB image, float64, oriented nucleus-high.
+
+    Parameters
+    ----------
+    rgb : ndarray of shape (H, W, 3), uint8
+    channel : {"lab_a", "lab_b", "purple", "hsv_s", "hed_h", "gray"}
+        CIE Lab a* (magenta), minus Lab b* (blue), a* - b* (purple), HSV saturation,
+        haematoxylin amount from HED colour deconvolution, or one minus the
+        luminance.
+
+    Returns
+    -------
+    ndarray of shape (H, W), float64
+    """
+    return np.asarray(NUCLEUS_CHANNELS[channel](rgb), dtype=np.float64)
