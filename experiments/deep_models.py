@@ -34,7 +34,7 @@ from featleuk.evaluation import (
     write_report,
 )
 from featleuk.models import DEEP_MODEL_PRESETS, DeepClassifier, gradcam_figure
-from featleuk.reproduce import _load_data
+from featleuk.reproduce import load_experiment_data
 from featleuk.weights import WeightsUnavailableError, resolve_weights
 
 DEFAULT_MODELS = ("mobilenet_v2", "mobilenet_bilstm", "cnn_gru")
@@ -179,7 +179,7 @@ def run(data=None, models=DEFAULT_MODELS, out="results/deep_models", *, budget_m
     started = time.perf_counter()
     models = [(m, budget_minutes) if isinstance(m, str) else tuple(m) for m in models]
     n_synthetic = QUICK_SYNTHETIC if quick and data is None else n_synthetic
-    X, y, groups, target_names, description, skipped_files = _load_data(data, n_synthetic, True, seed)
+    X, y, groups, target_names, description, skipped_files = load_experiment_data(data, n_synthetic, True, seed)
     y = np.asarray(y)
     if quick and data is not None:
         keep = _quick_subset(y, QUICK_PER_CLASS, seed)

@@ -20,7 +20,7 @@ from sklearn.base import clone
 
 from .pipelines import list_presets, make_hybrid
 
-__all__ = ["HYBRID_PRESETS", "ReproduceResult", "check_shared_extractor", "reproduce_mobilenetv2"]
+__all__ = ["HYBRID_PRESETS", "load_experiment_data", "ReproduceResult", "check_shared_extractor", "reproduce_mobilenetv2"]
 
 HYBRID_PRESETS = ("mobilenetv2-svm", "mobilenetv2-rf", "mobilenetv2-knn", "mobilenetv2-xgboost")
 
@@ -48,7 +48,17 @@ def check_shared_extractor(pipelines: dict) -> None:
             )
 
 
-def _load_data(data, n_synthetic, group_duplicates, random_state):
+def load_experiment_data(data, n_synthetic, group_duplicates, random_state):
+    """The data every experiment script starts from.
+
+    ``data=None`` gives ``n_synthetic`` synthetic smears (an array); a folder
+    gives its image paths via ``load_image_folder(on_error="skip",
+    verify=True)``, grouped by duplicates when the layout has no subject IDs.
+
+    Returns
+    -------
+    X, y, groups, target_names, description (markdown), skipped (path, reason) list
+    """
     from .datasets import load_image_folder, make_synthetic_smears
 
     if data is None:
@@ -119,7 +129,7 @@ def reproduce_mobilenetv2(
     if unknown:
         raise ValueError(f"unknown presets {unknown}; known: {sorted(list_presets())}")
     started = time.perf_counter()
-    X, y, groups, target_names, description, skipped = _load_data(
+    X, y, groups, target_names, description, skipped = load_experiment_data(
         data, n_synthetic, group_duplicates, random_state
     )
     t_loaded = time.perf_counter()

@@ -47,11 +47,11 @@ def test_quick_run_writes_a_report(experiment, tmp_path, capsys):
 
 def test_same_split_as_the_hybrids(experiment, tmp_path):
     from featleuk.evaluation import holdout_split
-    from featleuk.reproduce import _load_data
+    from featleuk.reproduce import load_experiment_data
 
     results, _ = experiment.run(None, ["cnn_gru"], tmp_path / "a", quick=True, show_progress=False,
                                 seed=3)
-    _, y, groups, *_ = _load_data(None, experiment.QUICK_SYNTHETIC, True, 3)
+    _, y, groups, *_ = load_experiment_data(None, experiment.QUICK_SYNTHETIC, True, 3)
     _, _, test = holdout_split(np.asarray(y), groups, test_size=0.2, val_size=0.1, random_state=3)
     np.testing.assert_array_equal(results["cnn_gru"].sample_indices, test)
 
