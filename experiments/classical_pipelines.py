@@ -24,7 +24,7 @@ folds by :func:`featleuk.evaluation.cross_validate_predictions`.
 Examples::
 
     nice -n 5 python experiments/classical_pipelines.py \\
-        --data ../shared/datasets/aria_all/Original --out results/classical --max-images 1000
+        --data ../shared/datasets/aria_all/Original --out results/classical   # ~55 min, 2 cores
     python experiments/classical_pipelines.py --out /tmp/classical --quick --n-samples 40
 """
 
@@ -103,8 +103,15 @@ def parse_args(argv=None):
 
 
 def load_data(args):
-    """(X, y, groups, target_names, description) of the real or synthetic data."""
-    from featleuk.datasets import SYNTHETIC_CLASS_NAMES, load_image_folder, make_synthetic_smears
+    """(X, y, groups, target_names, description) of the real or synthetic data.
+
+    A folder is read by the experiments' shared loader
+    (:func:`featleuk.reproduce.load_experiment_data`: duplicate groups,
+    unreadable files skipped and listed); synthetic smears are made here at
+    ``--image-size`` so the smoke test stays small.
+    """
+    from featleuk.datasets import SYNTHETIC_CLASS_NAMES, make_synthetic_smears
+    from featleuk.reproduce import load_experiment_data
 
     if args.data is None:
         X, y = make_synthetic_smears(args.n_samples, n_classes=4, image_size=args.image_size,
@@ -113,26 +120,20 @@ def load_data(args):
             f"**Synthetic smears** (`make_synthetic_smears`, {len(y)} images of {args.image_size} px, "
             f"4 classes, random_state={args.random_state}): a smoke test of the experiment; the "
             "numbers say nothing about real leukemia images.")
-    bunch = load_image_folder(args.data, on_error="skip", group_duplicates=True)
-    X, y, groups = np.array(bunch.filenames), np.asarray(bunch.target), bunch.groups
+    X, y, groups, target_names, description, _ = load_experiment_data(
+        args.data, 0, True, args.random_state)
     total = len(y)
-    if args.max_images is not None and args.max_images < total:
-        keep, _ = train_test_split(np.arange(total), train_size=args.max_images, stratify=y,
-                                   random_state=args.random_state)
-        keep = np.sort(keep)
-        X, y = X[keep], y[keep]
-        groups = None if groups is None else np.asarray(groups)[keep]
-    counts = ", ".join(f"{name}: {int(np.sum(y == i))}" for i, name in enumerate(bunch.target_names))
-    description = f"`{args.data}`: {len(y)} images ({counts})"
-    if len(y) < total:
-        description += (f", a stratified random subsample (`--max-images {args.max_images}`, "
-                        f"random_state={args.random_state}) of the {total} images, to bound the "
-                        "run time on the shared 2-core machine")
-    description += "."
-    if groups is not None:
-        description += (f" Folds keep each of the {len(np.unique(groups))} groups of identical / "
-                        "near-identical images in one fold.")
-    return list(X), y, groups, list(bunch.target_names), description
+    if args.max_images is None or args.max_images >= total:
+        return X, y, groups, target_names, description
+    keep, _ = train_test_split(np.arange(total), train_size=args.max_images, stratify=y,
+                               random_state=args.random_state)
+    keep = np.sort(keep)
+    counts = ", ".join(f"{name}: {int(np.sum(y[keep] == i))}" for i, name in enumerate(target_names))
+    description += (f" This run uses a stratified random subsample of {len(keep)} of them "
+                    f"({counts}; `--max-images {args.max_images}`, random_state={args.random_state}) "
+                    "to bound the run time on the shared 2-core machine.")
+    groups = None if groups is None else np.asarray(groups)[keep]
+    return [str(X[i]) for i in keep], np.asarray(y)[keep], groups, target_names, description
 
 
 def dice_table(args):

@@ -103,11 +103,12 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
     Parameters
     ----------
     n_clusters : int, default=4
-        Four rather than three: the background of a field is often split
-        into two grey-level modes (illumination gradient), and with three
-        clusters the red cells then share the nucleus cluster on some
-        images (rows ``efcm`` and ``efcm-3clusters`` of the Dice table in
-        ``docs/benchmarks.md``).
+        Four rather than three: when the background of a field has two
+        tones (uneven illumination or a colour cast over part of it), three
+        clusters spend two on the background and the red cells share the
+        nucleus cluster; the fourth keeps them apart (test
+        ``test_two_tone_background_needs_four_clusters`` in
+        ``featleuk/segmentation/tests/test_fcm.py``).
     m : float, default=2.0
         Fuzzifier (> 1).
     alpha : float, default=0.5

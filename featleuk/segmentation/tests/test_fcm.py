@@ -1,6 +1,6 @@
 import numpy as np
 
-from featleuk.segmentation import fuzzy_cmeans
+from featleuk.segmentation import FuzzyCMeansSegmenter, dice_score, fuzzy_cmeans
 from featleuk.segmentation._kmeans import kmeans_centres
 
 
@@ -41,3 +41,23 @@ def test_kmeans_centres_and_degenerate_input():
     np.testing.assert_allclose(np.sort(centres[:, 0]), [0, 1], atol=0.05)
     # One distinct colour: k-means++ cannot seed a second centre.
     assert len(kmeans_centres(np.ones((10, 3)), 3, rng=np.random.RandomState(0))) == 1
+
+
+def test_two_tone_background_needs_four_clusters():
+    # Pale field, its right half darker and pinker (uneven illumination),
+    # six pink red cells and one purple nucleus.
+    image = np.full((64, 64, 3), (238, 230, 232), np.uint8)
+    image[:, 32:] = (225, 205, 215)
+    yy, xx = np.mgrid[:64, :64]
+    for cy, cx in [(10, 10), (10, 50), (50, 10), (52, 50), (30, 54), (30, 8)]:
+        image[(yy - cy) ** 2 + (xx - cx) ** 2 < 36] = (214, 142, 150)
+    nucleus = (yy - 32) ** 2 + (xx - 30) ** 2 < 30
+    image[nucleus] = (92, 48, 138)
+    X = image[None]
+
+    def dice(n_clusters):
+        seg = FuzzyCMeansSegmenter(n_clusters, show_progress=False).fit(X)
+        return dice_score(nucleus, seg.predict_masks(X)[0])
+
+    assert dice(3) < 0.5  # background x2, then red cells + nucleus together
+    assert dice(4) > 0.95
