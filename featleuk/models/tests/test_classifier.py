@@ -8,7 +8,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 
 from featleuk.models import DeepClassifier, TrainingDivergedError
-from featleuk.weights import WeightsUnavailableError, resolve_weights
+from featleuk.utils._testing import requires_weights
 
 
 def small(**params):
@@ -16,14 +16,6 @@ def small(**params):
     base = dict(backbone="small_cnn", weights=None, image_size=32, max_epochs=2, batch_size=8,
                 show_progress=False)
     return DeepClassifier(**{**base, **params})
-
-
-def _pretrained_available():
-    try:
-        resolve_weights("mobilenet_v2", "IMAGENET1K_V1")
-        return True
-    except WeightsUnavailableError:
-        return False
 
 
 @pytest.mark.parametrize("head", ["linear", "bilstm", "gru"])
@@ -62,7 +54,7 @@ def test_torchvision_backbone_with_frozen_stages(toy):
 
 
 @pytest.mark.weights
-@pytest.mark.skipif(not _pretrained_available(), reason="MobileNetV2 ImageNet weights not on this machine")
+@requires_weights()
 def test_pretrained_weights_are_used_and_reported(toy):
     X, y = toy
     clf = small(backbone="mobilenet_v2", weights="IMAGENET1K_V1", trainable_layers=1,
