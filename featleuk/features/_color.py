@@ -6,7 +6,7 @@ from numbers import Integral
 
 import numpy as np
 from skimage.color import rgb2hsv, rgb2lab
-from sklearn.utils._param_validation import Interval
+from ..utils._sklearn_compat import Interval
 
 from ._handcrafted import HandcraftedFeatures
 

@@ -15,8 +15,8 @@ from functools import lru_cache
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from ..images import check_images, iter_image_batches

@@ -15,7 +15,7 @@ from functools import cached_property
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from ..utils._sklearn_compat import Interval, StrOptions
 
 from ._handcrafted import (CHANNELS, HandcraftedFeatures, aggregate_angles, aggregated_names, quantize,
                            to_channel)

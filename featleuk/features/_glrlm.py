@@ -12,7 +12,7 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from ..utils._sklearn_compat import Interval, StrOptions
 
 from ._handcrafted import (CHANNELS, HandcraftedFeatures, aggregate_angles, aggregated_names, quantize,
                            to_channel)

@@ -23,8 +23,8 @@ from textwrap import indent
 
 import cv2
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from ..images import check_images, iter_image_batches, split_mask

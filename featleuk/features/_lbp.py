@@ -6,7 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from skimage.feature import local_binary_pattern
-from sklearn.utils._param_validation import Interval, StrOptions
+from ..utils._sklearn_compat import Interval, StrOptions
 
 from ._handcrafted import CHANNELS, HandcraftedFeatures, to_channel
 

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.filters import threshold_otsu
 from skimage.measure import find_contours, label, perimeter, regionprops
-from sklearn.utils._param_validation import Interval
+from ..utils._sklearn_compat import Interval
 
 from ._handcrafted import HandcraftedFeatures, blank_mask, to_channel
 

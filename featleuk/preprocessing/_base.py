@@ -5,8 +5,8 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, TransformerMixin
+from ..utils._sklearn_compat import Interval, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from ..images import check_images, split_mask

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from skimage.color import hed2rgb, rgb2hed
-from sklearn.utils._param_validation import StrOptions
+from ..utils._sklearn_compat import StrOptions
 
 from ._base import BaseImageTransformer
 

@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import cv2
 import numpy as np
 from skimage.restoration import denoise_wavelet
-from sklearn.utils._param_validation import Interval, StrOptions
+from ..utils._sklearn_compat import Interval, StrOptions
 
 from ._base import BaseImageTransformer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
+from ..utils._sklearn_compat import Interval
 
 from ..images import iter_image_batches, split_mask
 from ._base import BaseImageTransformer

@@ -6,8 +6,8 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from ..images import check_images, split_mask

@@ -6,7 +6,7 @@ from numbers import Integral, Real
 
 import cv2
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from ..utils._sklearn_compat import Interval, StrOptions
 
 from ._base import BaseSegmenter
 from ._channels import NUCLEUS_CHANNELS, nucleus_channel

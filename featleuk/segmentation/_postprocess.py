@@ -10,7 +10,7 @@ from scipy import ndimage as ndi
 from skimage.feature import peak_local_max
 from skimage.segmentation import watershed
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval
+from ..utils._sklearn_compat import Interval
 
 __all__ = ["MaskPostprocessor", "remove_small_objects", "split_touching_nuclei"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
+from ..utils._sklearn_compat import Interval
 
 from ._base import BaseSwarmSelector
 from ._binary import initial_positions

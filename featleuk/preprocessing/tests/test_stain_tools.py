@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 from skimage.color import lab2rgb, rgb2lab
-from sklearn.utils._param_validation import InvalidParameterError
+from ...utils._sklearn_compat import InvalidParameterError
 
 from featleuk.datasets import make_synthetic_smears
 from featleuk.preprocessing import (

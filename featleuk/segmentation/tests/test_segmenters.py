@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.utils._param_validation import InvalidParameterError
+from ...utils._sklearn_compat import InvalidParameterError
 
 from featleuk.segmentation import (
     FuzzyCMeansSegmenter,

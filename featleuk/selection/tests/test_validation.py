@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import Ridge
-from sklearn.utils._param_validation import InvalidParameterError
+from ...utils._sklearn_compat import InvalidParameterError
 
 from featleuk.selection import CatSwarmFeatureSelector, PSOFeatureSelector
 
