@@ -28,6 +28,8 @@ __all__ = [
     "iter_image_batches",
     "load_images",
     "split_mask",
+    "stack_images",
+    "take_images",
     "ImageReadError",
 ]
 
@@ -152,3 +154,49 @@ def split_mask(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         return image[..., :3], image[..., 3] > 0
     return image, None
 
+
+
+def take_images(X, index):
+    """The images at positions ``index`` of a collection, in the same form.
+
+    Parameters
+    ----------
+    X : sequence of paths, ndarray of shape (N, H, W, C) or list of arrays
+    index : array-like of int
+
+    Returns
+    -------
+    list or ndarray
+        A 4-D array stays an array (fancy-indexed); paths and lists of
+        arrays come back as lists.
+
+    Examples
+    --------
+    >>> take_images(["a.png", "b.png", "c.png"], [2, 0])
+    ['c.png', 'a.png']
+    """
+    if isinstance(X, np.ndarray):
+        return X[np.asarray(index, dtype=int)]
+    return [X[i] for i in np.asarray(index, dtype=int)]
+
+
+def stack_images(images):
+    """One ``(N, H, W, C)`` array when every image has the same shape and dtype, else a list.
+
+    Parameters
+    ----------
+    images : sequence of ndarray
+
+    Returns
+    -------
+    ndarray or list of ndarray
+
+    Examples
+    --------
+    >>> stack_images([np.zeros((2, 2, 3), np.uint8)] * 3).shape
+    (3, 2, 2, 3)
+    """
+    first = images[0]
+    if all(im.shape == first.shape and im.dtype == first.dtype for im in images):
+        return np.stack(images)
+    return list(images)

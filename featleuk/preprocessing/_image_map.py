@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..images import iter_image_batches
+from ..images import iter_image_batches, stack_images  # noqa: F401  (re-exported)
 from ..utils import parallel_map, progress
 
 __all__ = ["map_images", "stack_images"]
@@ -46,11 +46,3 @@ def map_images(func, X, *, batch_size=32, n_jobs=None, show_progress=True, desc=
     finally:
         bar.close()
     return results
-
-
-def stack_images(images):
-    """One ``(N, H, W, C)`` array when every image has the same shape and dtype, else a list."""
-    first = images[0]
-    if all(im.shape == first.shape and im.dtype == first.dtype for im in images):
-        return np.stack(images)
-    return list(images)
