@@ -49,7 +49,8 @@ def _batch_cams(module, layer, x, target_index):
     try:
         with torch.enable_grad():
             logits = module(x).float()
-            index = logits.argmax(dim=1) if target_index is None else torch.as_tensor(target_index)
+            index = (logits.argmax(dim=1) if target_index is None
+                     else torch.as_tensor(target_index, device=logits.device))
             score = logits.gather(1, index.view(-1, 1)).sum()
             (grads,) = torch.autograd.grad(score, captured["fmap"])
     finally:
@@ -61,7 +62,7 @@ def _batch_cams(module, layer, x, target_index):
     low = cam.amin(dim=(1, 2), keepdim=True)
     span = cam.amax(dim=(1, 2), keepdim=True) - low
     cam = torch.where(span > 0, (cam - low) / span.clamp_min(1e-12), torch.zeros_like(cam))
-    return cam.numpy().astype(np.float32)
+    return cam.cpu().numpy().astype(np.float32)
 
 
 def gradcam(model, images, target=None, *, batch_size=16):
@@ -89,9 +90,10 @@ def gradcam(model, images, target=None, *, batch_size=16):
     target_index = _target_indices(model, target, len(X))
     module = model.module_.eval()
     layer = module.feature_layer()
+    device = module.mean.device
     maps = []
     for chunk, batch in iter_image_batches(X, batch_size):
-        x = model._to_input(batch)
+        x = model._to_input(batch).to(device)
         maps.append(_batch_cams(module, layer, x,
                                 None if target_index is None else target_index[chunk]))
     return np.concatenate(maps)
