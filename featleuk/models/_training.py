@@ -37,6 +37,7 @@ def autocast(dtype, device_type="cpu"):
 
 
 def check_finite_loss(loss: torch.Tensor, where: str, lr: float, bf16: bool = False) -> None:
+    """Raise :class:`TrainingDivergedError`, with what to try, when ``loss`` is not finite."""
     if not torch.isfinite(loss).all():
         hints = ["lower lr (e.g. 10x, or pick one with lr_range_test())",
                  "use lr_schedule='onecycle' (warm-up)"]
@@ -178,7 +179,17 @@ class LRRangeTestResult:
     min_loss_lr: float
 
     def plot(self, ax=None):
-        """Loss against learning rate (log axis), suggestion marked; returns the Axes."""
+        """Loss against learning rate (log axis), with the suggestion marked.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            Where to draw; ``None`` makes a new figure.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         if ax is None:
             from matplotlib.figure import Figure
 
