@@ -6,6 +6,7 @@ import difflib
 import math
 import os
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -66,6 +67,18 @@ def _did_you_mean(name: str, param_names) -> str:
             matches = difflib.get_close_matches(name, param_names, n=1)
             guess = matches[0] if matches else None
     return f" (did you mean {guess!r}?)" if guess else ""
+
+
+class _Prepared(NamedTuple):
+    """What ``fit`` learns before training: checked data, encoded labels, preprocessing."""
+
+    X: object
+    y_enc: np.ndarray
+    validation: tuple | None  # (X_val, y_val_enc)
+    classes: np.ndarray
+    pretrained: bool
+    weights_name: str | None
+    preprocessing: Preprocessing
 
 
 class DeepClassifier(ClassifierMixin, BaseEstimator):
@@ -565,11 +578,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
     # -- fitting ----------------------------------------------------------------------------
 
     def _prepare(self, X, y, X_val=None, y_val=None):
-        """Validate the data against the parameters; sets nothing on ``self``.
-
-        Returns ``(X, y_enc, validation or None, classes, (pretrained, weights
-        name), preprocessing)``.
-        """
+        """Validate the data against the parameters; returns a :class:`_Prepared`, sets nothing."""
         X = check_images(X, caller=type(self).__name__)
         y = self._check_y(X, y)
         encoder = LabelEncoder().fit(y)
@@ -594,8 +603,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
             if unseen:
                 raise ValueError(f"y_val has labels that are not in y: {sorted(unseen, key=str)}")
             validation = (X_val, encoder.transform(y_val))
-        return (X, encoder.transform(y), validation, classes, (pretrained, weights_name),
-                self._preprocessing(weights_prep))
+        return _Prepared(X, encoder.transform(y), validation, classes, pretrained, weights_name,
+                         self._preprocessing(weights_prep))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, X_val=None, y_val=None):
@@ -628,13 +637,14 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         from skorch.dataset import Dataset
 
         device = self._torch_device()
-        X, y_enc, validation, classes, weights_used, prep = self._prepare(X, y, X_val, y_val)
+        data = self._prepare(X, y, X_val, y_val)
+        classes, prep, y_enc = data.classes, data.preprocessing, data.y_enc
         seed = self._seed()
-        images = torch.cat(list(self._input_batches(X, "decoding training images", prep)))
-        if validation is not None:
+        images = torch.cat(list(self._input_batches(data.X, "decoding training images", prep)))
+        if data.validation is not None:
+            X_val, y_val_enc = data.validation
             val_images = torch.cat(list(self._input_batches(
-                validation[0], "decoding validation images", prep)))
-            y_val_enc = validation[1]
+                X_val, "decoding validation images", prep)))
         elif self.validation_fraction > 0:
             train_pos, val_pos = self._validation_split(y_enc, classes, seed)
             val_images, y_val_enc = images[val_pos], y_enc[val_pos]
@@ -653,7 +663,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
             net = self._make_net(module, y_enc, valid_dataset, classes, device)
             net.fit(Dataset(images, torch.as_tensor(y_enc, dtype=torch.long)), y=None)
         self.classes_ = classes
-        self.pretrained_, self.weights_name_ = weights_used
+        self.pretrained_, self.weights_name_ = data.pretrained, data.weights_name
         self.preprocessing_ = prep
         self.n_params_ = n_params
         self.n_trainable_params_ = n_trainable
@@ -715,8 +725,9 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         if not 0 < start_lr < end_lr:
             raise ValueError(f"need 0 < start_lr < end_lr, got {start_lr}, {end_lr}")
         device = self._torch_device()
-        X, y_enc, _, classes, _, prep = self._prepare(X, y)
-        images = torch.cat(list(self._input_batches(X, "decoding images", prep)))
+        data = self._prepare(X, y)
+        classes, prep, y_enc = data.classes, data.preprocessing, data.y_enc
+        images = torch.cat(list(self._input_batches(data.X, "decoding images", prep)))
         with torch.random.fork_rng(devices=[]):
             seed = self._seed()
             torch.manual_seed(seed)
