@@ -37,7 +37,7 @@ class SmearAugment:
         mean by ``1 + U(-c, c)``.
     """
 
-    def __init__(self, degrees=15.0, flip=True, scale=(0.9, 1.1), brightness=0.15, contrast=0.15):
+    def __init__(self, degrees=15.0, *, flip=True, scale=(0.9, 1.1), brightness=0.15, contrast=0.15):
         self.degrees = degrees
         self.flip = flip
         self.scale = scale

@@ -17,7 +17,7 @@ from ..weights import Preprocessing, build_backbone, resolve_weights
 __all__ = ["SMALL_CNN", "SmallCNN", "load_backbone", "backbone_info", "feature_stages",
            "replace_classifier", "is_convolutional"]
 
-#: Name of featleuk's own from-scratch CNN (the CNN of seed 003's CNN-GRU).
+#: Name of featleuk's own from-scratch CNN (the CNN of Yousif et al.'s CNN-GRU).
 SMALL_CNN = "small_cnn"
 
 # Vision transformers have no spatial feature map in NCHW form (Swin keeps
@@ -34,13 +34,13 @@ class SmallCNN(nn.Module):
     Four blocks of 3x3 convolution, batch norm, ReLU and 2x2 max pooling
     (16, 32, 64, 128 channels; a 128 px input leaves an 8 x 8 map), then
     global average pooling, dropout and a linear layer -- the "CNN block
-    (convolution, ReLU, pooling)" of the CNN-GRU of Yousif et al. (seed 003,
-    section 6). ``features`` / ``classifier`` follow torchvision's layout.
+    (convolution, ReLU, pooling)" of the CNN-GRU of Yousif et al. (section
+    6). ``features`` / ``classifier`` follow torchvision's layout.
     At 128 px the convolutions take 64 M multiply-adds per image (MobileNetV2
     at 224 px: 300 M).
     """
 
-    def __init__(self, num_classes: int = 1000, channels=(16, 32, 64, 128), dropout: float = 0.3):
+    def __init__(self, num_classes: int = 1000, *, channels=(16, 32, 64, 128), dropout: float = 0.3):
         super().__init__()
         blocks, in_ch = [], 3
         for out_ch in channels:

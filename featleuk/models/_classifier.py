@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
@@ -18,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from .._torch_preprocess import PREPROCESS_MODES, to_uint8_batch
 from ..images import check_images, iter_image_batches
 from ..utils import progress
+from ..utils._sklearn_compat import Interval, InvalidParameterError, StrOptions, _fit_context
 from ..weights import Preprocessing
 from ._augment import make_augment
 from ._backbones import SMALL_CNN, backbone_info
@@ -30,10 +32,12 @@ __all__ = ["DeepClassifier", "ROUTED_PREFIXES"]
 #: ``iterator_train__num_workers``. They are ordinary parameters of the
 #: estimator: ``get_params`` lists them and ``GridSearchCV`` can tune them.
 ROUTED_PREFIXES = ("optimizer__", "criterion__", "callbacks__", "iterator_train__", "iterator_valid__")
+_ROUTED_COMPONENTS = tuple(prefix[:-2] for prefix in ROUTED_PREFIXES)
 
 _OPTIMIZERS = ("adam", "adamw", "adamax", "sgd")
 _FORMAT = "featleuk.DeepClassifier"
 _HISTORY_KEYS = ("epoch", "train_loss", "valid_loss", "train_acc", "valid_acc", "lr", "dur")
+
 
 
 def _is_routed(name: str) -> bool:
@@ -45,6 +49,36 @@ def _optimizer_class(name):
 
     return {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
             "adamax": torch.optim.Adamax, "sgd": torch.optim.SGD}[name]
+
+
+def _did_you_mean(name: str, param_names) -> str:
+    """``" (did you mean 'x'?)"`` for a misspelt parameter name, or ``""``."""
+    component, dunder, rest = name.partition("__")
+    if dunder:  # e.g. optimiser__lr -> optimizer__lr
+        matches = difflib.get_close_matches(component, _ROUTED_COMPONENTS, n=1)
+        guess = f"{matches[0]}__{rest}" if matches else None
+    else:
+        # A single underscore after a component (optimizer_weight_decay) is
+        # a routed parameter with its dunder missing, as skorch reports.
+        component = next((c for c in _ROUTED_COMPONENTS if name.startswith(c + "_")), None)
+        if component is not None:
+            guess = f"{component}__{name[len(component) + 1:]}"
+        else:
+            matches = difflib.get_close_matches(name, param_names, n=1)
+            guess = matches[0] if matches else None
+    return f" (did you mean {guess!r}?)" if guess else ""
+
+
+class _Prepared(NamedTuple):
+    """What ``fit`` learns before training: checked data, encoded labels, preprocessing."""
+
+    X: object
+    y_enc: np.ndarray
+    validation: tuple | None  # (X_val, y_val_enc)
+    classes: np.ndarray
+    pretrained: bool
+    weights_name: str | None
+    preprocessing: Preprocessing
 
 
 class DeepClassifier(ClassifierMixin, BaseEstimator):
@@ -70,11 +104,12 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         :class:`~featleuk.weights.WeightsUnavailableError` in ``fit``.
     head : {"linear", "bilstm", "gru"}, default="linear"
         ``"linear"``: the backbone's own classifier with a new output layer
-        (classic fine-tuning, seed 004). ``"bilstm"``: the last feature map
-        read as a sequence of its ``H*W`` positions by a bidirectional LSTM
-        (MobileNet-BiLSTM, seed 000). ``"gru"``: a GRU over the same
-        sequence, then a dense layer with dropout (CNN-GRU, seed 003; use
-        with ``backbone="small_cnn"`` for the edge model).
+        (classic fine-tuning, as in Pavithra's MobileNetV2). ``"bilstm"``:
+        the last feature map read as a sequence of its ``H*W`` positions by
+        a bidirectional LSTM (MobileNet-BiLSTM, Aravindkumaran et al. 2025).
+        ``"gru"``: a GRU over the same sequence, then a dense layer with
+        dropout (the CNN-GRU of Yousif et al.; use with
+        ``backbone="small_cnn"`` for the edge model).
     trainable_layers : int or None, default=None
         Train only the last ``trainable_layers`` stages of the backbone
         (``features[i]`` blocks, ResNet ``layerN``, ...) plus the head; the
@@ -100,18 +135,21 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Dropout before the output layer of the sequence heads.
     optimizer : {"adam", "adamw", "adamax", "sgd"}, default="adam"
         ``"sgd"`` uses momentum 0.9 unless ``optimizer__momentum`` is given.
-        Seed 002 trains with Adamax at ``lr=1e-3``.
+        Shehta et al. (2025) train with Adamax at ``lr=1e-3``.
     lr : float, default=1e-3
         Learning rate (the peak rate for ``lr_schedule="onecycle"``).
     lr_schedule : {"plateau", "onecycle", "constant"}, default="plateau"
         ``"plateau"``: halve the rate when the validation loss has not
-        improved for 2 epochs (seed 002; tune with
+        improved for 2 epochs (Shehta et al. 2025; tune with
         ``callbacks__lr_scheduler__factor`` / ``__patience`` / ``__threshold``
         / ``__min_lr``).
-        ``"onecycle"``: Smith's one-cycle policy over ``max_epochs`` (seed 001).
+        ``"onecycle"``: Smith's one-cycle policy over ``max_epochs`` (as
+        Yaseen et al. 2025 train).
     max_epochs : int, default=30
     batch_size : int, default=32
-        Training and prediction batch size.
+        Images per training step (the mini-batch of the optimizer), per
+        prediction batch, and per decoding batch: image files are read and
+        resized ``batch_size`` at a time (:func:`featleuk.images.iter_image_batches`).
     early_stopping : int or None, default=5
         Stop when the validation loss has not improved for this many epochs
         and restore the weights of the best epoch. ``None``: train all epochs.
@@ -130,30 +168,41 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         ``"balanced"`` draws training batches with replacement so that each
         class is seen equally often (an alternative to ``class_weight``).
     precision : {"float32", "bfloat16"}, default="float32"
-        ``"bfloat16"`` runs the forward pass under CPU autocast; it can only
-        pay off on CPUs with native bf16 (AVX512-BF16 / AMX); on the project
+        ``"bfloat16"`` runs the forward pass under autocast; on a CPU it can
+        only pay off with native bf16 (AVX512-BF16 / AMX); on the project
         machine, which has neither, it was no faster (docs/benchmarks.md).
     max_time : float or None, default=None
         Training budget in seconds: stop after the epoch when another one
         would exceed it (the best epoch's weights are kept when validating).
-    random_state : int, RandomState or None, default=0
+    device : str, default="cpu"
+        Where the network trains and predicts, as skorch's ``device``:
+        ``"cpu"``, or ``"cuda"`` / ``"cuda:N"`` for a GPU. ``fit`` raises a
+        ``ValueError`` when a GPU is asked for and
+        ``torch.cuda.is_available()`` is false. Decoded images stay in CPU
+        memory; each batch is moved to the device when it is used.
+    random_state : int, RandomState instance or None, default=0
         Seeds the initialisation of new layers, the validation split,
-        batch order, augmentation and dropout: equal seeds give equal models.
+        batch order, augmentation and dropout: equal integer seeds give
+        equal models (on the same device).
     show_progress : bool, default=True
         Progress bars while decoding, training and predicting.
     verbose : int, default=0
         ``1`` prints skorch's table of losses per epoch.
     **routed_params
-        Parameters passed to skorch, with one of the prefixes in
-        :data:`ROUTED_PREFIXES`.
+        Parameters passed to skorch, named with one of the prefixes in
+        :data:`ROUTED_PREFIXES` (``optimizer__weight_decay=1e-4``). Like
+        skorch's ``NeuralNet``, the constructor only stores them (as every
+        other parameter): ``get_params``, ``set_params`` and ``clone`` carry
+        them, and ``fit`` rejects a name without a known prefix, with a
+        suggestion for a misspelt one (``max_epoch``, ``optimiser__lr``).
 
     Attributes
     ----------
     classes_ : ndarray
         The labels, in the order of ``predict_proba``'s columns.
     module_ : torch.nn.Module
-        The trained network (:class:`~featleuk.models.DeepNet`), in eval mode;
-        it takes ``(N, 3, S, S)`` uint8 tensors.
+        The trained network (:class:`~featleuk.models.DeepNet`), in eval mode
+        on ``device``; it takes ``(N, 3, S, S)`` uint8 tensors.
     history_ : list of dict
         Per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``train_acc``,
         ``valid_acc``, ``lr``, ``dur`` (seconds).
@@ -176,6 +225,21 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
     --------
     featleuk.models.gradcam : Grad-CAM heatmaps of a fitted model.
     featleuk.features.DeepFeatures : frozen CNN features for hybrid pipelines.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.models import DeepClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
+    >>> y = np.array(["blast", "normal"] * 4)
+    >>> clf = DeepClassifier("small_cnn", None, image_size=32, max_epochs=1,
+    ...                      validation_fraction=0, show_progress=False,
+    ...                      optimizer__weight_decay=1e-4).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (8, 2)
+    >>> clf.get_params()["optimizer__weight_decay"]
+    0.0001
     """
 
     _parameter_constraints: dict = {
@@ -201,6 +265,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         "sampler": [StrOptions({"balanced"}), None],
         "precision": [StrOptions({"float32", "bfloat16"})],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
+        "device": [str],
         "random_state": ["random_state"],
         "show_progress": ["boolean"],
         "verbose": ["verbose"],
@@ -210,8 +275,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         self,
         backbone="mobilenet_v2",
         weights="DEFAULT",
-        head="linear",
         *,
+        head="linear",
         trainable_layers=None,
         unfreeze_at_epoch=None,
         image_size=224,
@@ -231,6 +296,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         sampler=None,
         precision="float32",
         max_time=None,
+        device="cpu",
         random_state=0,
         show_progress=True,
         verbose=0,
@@ -258,32 +324,99 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         self.sampler = sampler
         self.precision = precision
         self.max_time = max_time
+        self.device = device
         self.random_state = random_state
         self.show_progress = show_progress
         self.verbose = verbose
-        unknown = [name for name in routed_params if not _is_routed(name)]
-        if unknown:
-            raise TypeError(
-                f"DeepClassifier got unexpected keyword argument(s) {unknown}; parameters "
-                f"passed to skorch must start with one of {ROUTED_PREFIXES}"
-            )
-        vars(self).update(routed_params)
+        if routed_params:
+            # Stored, not checked (fit does that). A private attribute, as
+            # scikit-learn allows, and only when there are some, so that an
+            # estimator without them has exactly its signature's attributes.
+            self._routed_params = dict(routed_params)
 
     # -- parameters -----------------------------------------------------------------------
 
-    def _routed_params(self) -> dict:
-        return {name: value for name, value in vars(self).items() if _is_routed(name)}
+    def _routed(self) -> dict:
+        """The ``**routed_params`` given to ``__init__`` or ``set_params``."""
+        return self.__dict__.get("_routed_params", {})
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails: routed parameters read like
+        # the others (``clf.optimizer__weight_decay``), as in skorch.
+        routed = self.__dict__.get("_routed_params", {})
+        if name in routed:
+            return routed[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def get_params(self, deep=True):
+        """Parameters of the estimator, routed ones (``optimizer__...``) included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of sub-objects that are estimators.
+
+        Returns
+        -------
+        dict
+        """
         params = super().get_params(deep=deep)
-        params.update(self._routed_params())
+        params.update(self._routed())
         return params
 
     def set_params(self, **params):
-        routed = {name: value for name, value in params.items() if _is_routed(name)}
-        vars(self).update(routed)
+        """Set parameters, routed ones (``optimizer__weight_decay``) included.
+
+        Routed names are stored as given and checked by ``fit``.
+
+        Parameters
+        ----------
+        **params
+            Parameter names and values.
+
+        Returns
+        -------
+        self
+        """
+        stored = self._routed()
+        routed = {name: value for name, value in params.items()
+                  if _is_routed(name) or name in stored}
+        if routed:
+            self._routed_params = {**stored, **routed}
         super().set_params(**{k: v for k, v in params.items() if k not in routed})
         return self
+
+    def _validate_params(self):
+        super()._validate_params()
+        unknown = [name for name in self._routed() if not _is_routed(name)]
+        if unknown:
+            names = self._get_param_names()
+            listed = ", ".join(f"{name!r}{_did_you_mean(name, names)}" for name in unknown)
+            raise InvalidParameterError(
+                f"{type(self).__name__} got unknown parameter(s) {listed}. Parameters passed "
+                f"on to skorch must start with one of {', '.join(ROUTED_PREFIXES)}; the others "
+                f"are listed in the {type(self).__name__} docstring."
+            )
+
+    def _torch_device(self):
+        """``device`` as a ``torch.device`` usable on this machine."""
+        import torch
+
+        try:
+            device = torch.device(self.device)
+        except RuntimeError:
+            device = None
+        if device is None or device.type not in ("cpu", "cuda"):
+            raise InvalidParameterError(
+                f"device={self.device!r} is not a device DeepClassifier runs on; "
+                "use 'cpu', 'cuda' or 'cuda:N'"
+            )
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} asks for a GPU but torch.cuda.is_available() is False "
+                "(no CUDA device, or a CPU-only torch build); pass device='cpu'"
+            )
+        return device
 
     # -- data -------------------------------------------------------------------------------
 
@@ -294,21 +427,20 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
                              mean=weights_prep.mean, std=weights_prep.std,
                              interpolation=weights_prep.interpolation)
 
-    def _to_input(self, images):
-        """Decoded images -> the ``(N, 3, S, S)`` uint8 tensor the network takes."""
-        return to_uint8_batch(images, self.preprocessing_, mode=self.preprocess,
+    def _to_input(self, images, preprocessing=None):
+        """Decoded images -> the ``(N, 3, S, S)`` uint8 CPU tensor the network takes."""
+        if preprocessing is None:
+            preprocessing = self.preprocessing_
+        return to_uint8_batch(images, preprocessing, mode=self.preprocess,
                               fill_mask=self.mask == "blank")
 
-    def _load_images(self, X, desc):
-        import torch
-
-        chunks = []
+    def _input_batches(self, X, desc, preprocessing=None):
+        """Network inputs of the (checked) images ``X``, ``batch_size`` images at a time."""
         bar = progress(total=len(X), desc=desc, enabled=self.show_progress)
-        for _, images in iter_image_batches(X, 64):
-            chunks.append(self._to_input(images))
+        for _, images in iter_image_batches(X, self.batch_size):
+            yield self._to_input(images, preprocessing)
             bar.update(len(images))
         bar.close()
-        return torch.cat(chunks)
 
     def _seed(self) -> int:
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
@@ -320,7 +452,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         return y
 
-    def _validation_split(self, y_enc, seed):
+    def _validation_split(self, y_enc, classes, seed):
         """Stratified (train, validation) positions for ``validation_fraction``."""
         from sklearn.model_selection import train_test_split
 
@@ -329,7 +461,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         n_val = math.ceil(self.validation_fraction * n)
         n_classes = len(counts)
         if counts.min() < 2 or n_val < n_classes or n - n_val < n_classes:
-            rarest = self.classes_[int(np.argmin(counts))]
+            rarest = classes[int(np.argmin(counts))]
             raise ValueError(
                 f"too few images for a stratified validation split: validation_fraction="
                 f"{self.validation_fraction} of {n} images is {n_val}, and every one of the "
@@ -341,14 +473,14 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
 
     # -- building ---------------------------------------------------------------------------
 
-    def _build_module(self, n_classes, weights, seed):
+    def _build_module(self, n_classes, weights, seed, preprocessing):
         from ._network import DeepNet
 
         return DeepNet(
             self.backbone, weights, self.head, n_classes,
-            mean=self.preprocessing_.mean, std=self.preprocessing_.std,
+            mean=preprocessing.mean, std=preprocessing.std,
             trainable_layers=self.trainable_layers, hidden_size=self.hidden_size,
-            dropout=self.dropout, image_size=self.preprocessing_.crop_size, random_state=seed,
+            dropout=self.dropout, image_size=preprocessing.crop_size, random_state=seed,
         )
 
     def _autocast_dtype(self):
@@ -358,21 +490,21 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
 
     def _optimizer_kwargs(self):
         kwargs = {"optimizer": _optimizer_class(self.optimizer)}
-        if self.optimizer == "sgd" and "optimizer__momentum" not in self._routed_params():
+        if self.optimizer == "sgd" and "optimizer__momentum" not in self._routed():
             kwargs["optimizer__momentum"] = 0.9
         return kwargs
 
-    def _class_weights(self, y_enc):
+    def _class_weights(self, y_enc, classes):
         if self.class_weight is None:
             return None
         if isinstance(self.class_weight, dict):
-            missing = set(self.class_weight) - set(self.classes_.tolist())
+            missing = set(self.class_weight) - set(classes.tolist())
             if missing:
                 raise ValueError(f"class_weight has labels not in y: {sorted(missing, key=str)}")
-            weight = {int(np.searchsorted(self.classes_, k)): v for k, v in self.class_weight.items()}
+            weight = {int(np.searchsorted(classes, k)): v for k, v in self.class_weight.items()}
         else:
             weight = self.class_weight
-        return compute_class_weight(weight, classes=np.arange(len(self.classes_)), y=y_enc)
+        return compute_class_weight(weight, classes=np.arange(len(classes)), y=y_enc)
 
     def _callbacks(self, n_train, validating):
         from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
@@ -408,25 +540,25 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         callbacks.append(("progress", ProgressBar(self.show_progress)))
         return callbacks
 
-    def _make_net(self, module, y_train, valid_dataset):
+    def _make_net(self, module, y_train, valid_dataset, classes, device):
         import torch
         from skorch.helper import predefined_split
 
         from ._training import SkorchNet
 
         kwargs = self._optimizer_kwargs()
-        weight = self._class_weights(y_train)
+        weight = self._class_weights(y_train, classes)
         if weight is not None:
             kwargs["criterion__weight"] = torch.as_tensor(weight, dtype=torch.float32)
         if self.sampler == "balanced":
-            counts = np.bincount(y_train, minlength=len(self.classes_))
+            counts = np.bincount(y_train, minlength=len(classes))
             sample_weight = torch.as_tensor(1.0 / counts[y_train], dtype=torch.double)
             kwargs["iterator_train__sampler"] = torch.utils.data.WeightedRandomSampler(
                 sample_weight, num_samples=len(y_train), replacement=True)
             kwargs["iterator_train__shuffle"] = False
         else:
             kwargs["iterator_train__shuffle"] = True
-        kwargs.update(self._routed_params())
+        kwargs.update(self._routed())
         return SkorchNet(
             module,
             augment=make_augment(self.augment),
@@ -437,42 +569,42 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
             batch_size=self.batch_size,
             train_split=None if valid_dataset is None else predefined_split(valid_dataset),
             callbacks=self._callbacks(len(y_train), valid_dataset is not None),
-            classes=list(range(len(self.classes_))),
+            classes=list(range(len(classes))),
             verbose=self.verbose,
-            device="cpu",
+            device=str(device),
             **kwargs,
         )
 
     # -- fitting ----------------------------------------------------------------------------
 
     def _prepare(self, X, y, X_val=None, y_val=None):
-        """Validate, encode labels, resolve weights; returns (X, y_enc, validation or None)."""
+        """Validate the data against the parameters; returns a :class:`_Prepared`, sets nothing."""
         X = check_images(X, caller=type(self).__name__)
         y = self._check_y(X, y)
         encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        if len(self.classes_) < 2:
+        classes = encoder.classes_
+        if len(classes) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes in y; got only "
-                f"{self.classes_[0]!r} in {len(y)} labels"
+                f"{classes[0]!r} in {len(y)} labels"
             )
         if self.head != "linear" and self.backbone.startswith(("vit_", "swin_", "maxvit")):
             raise ValueError(f"head={self.head!r} needs a convolutional backbone, not {self.backbone!r}")
         if self.backbone == SMALL_CNN and self.weights is not None:
             raise ValueError(f"backbone {SMALL_CNN!r} is trained from scratch; pass weights=None")
-        self.pretrained_, self.weights_name_, weights_prep = backbone_info(self.backbone, self.weights)
-        self.preprocessing_ = self._preprocessing(weights_prep)
+        pretrained, weights_name, weights_prep = backbone_info(self.backbone, self.weights)
         validation = None
         if (X_val is None) != (y_val is None):
             raise ValueError("pass both X_val and y_val, or neither")
         if X_val is not None:
             X_val = check_images(X_val, caller=f"{type(self).__name__} (X_val)")
             y_val = self._check_y(X_val, y_val, "y_val")
-            unseen = set(np.unique(y_val).tolist()) - set(self.classes_.tolist())
+            unseen = set(np.unique(y_val).tolist()) - set(classes.tolist())
             if unseen:
                 raise ValueError(f"y_val has labels that are not in y: {sorted(unseen, key=str)}")
             validation = (X_val, encoder.transform(y_val))
-        return X, encoder.transform(y), validation
+        return _Prepared(X, encoder.transform(y), validation, classes, pretrained, weights_name,
+                         self._preprocessing(weights_prep))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, X_val=None, y_val=None):
@@ -494,7 +626,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            Fewer than two classes, or too few images for the validation split.
+            Fewer than two classes, too few images for the validation split,
+            an unknown parameter name, or ``device="cuda"`` without a GPU.
         featleuk.models.TrainingDivergedError
             The loss became NaN or infinite.
         featleuk.weights.WeightsUnavailableError
@@ -503,13 +636,17 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         import torch
         from skorch.dataset import Dataset
 
-        X, y_enc, validation = self._prepare(X, y, X_val, y_val)
+        device = self._torch_device()
+        data = self._prepare(X, y, X_val, y_val)
+        classes, prep, y_enc = data.classes, data.preprocessing, data.y_enc
         seed = self._seed()
-        images = self._load_images(X, "decoding training images")
-        if validation is not None:
-            val_images, y_val_enc = self._load_images(validation[0], "decoding validation images"), validation[1]
+        images = torch.cat(list(self._input_batches(data.X, "decoding training images", prep)))
+        if data.validation is not None:
+            X_val, y_val_enc = data.validation
+            val_images = torch.cat(list(self._input_batches(
+                X_val, "decoding validation images", prep)))
         elif self.validation_fraction > 0:
-            train_pos, val_pos = self._validation_split(y_enc, seed)
+            train_pos, val_pos = self._validation_split(y_enc, classes, seed)
             val_images, y_val_enc = images[val_pos], y_enc[val_pos]
             images, y_enc = images[train_pos], y_enc[train_pos]
         else:
@@ -520,11 +657,16 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
             # All of fit's randomness (new layers, batch order, augmentation,
             # dropout) comes from this seed and leaves the caller's RNG alone.
             torch.manual_seed(seed)
-            module = self._build_module(len(self.classes_), self.weights, seed)
-            self.n_params_ = sum(p.numel() for p in module.parameters())
-            self.n_trainable_params_ = sum(p.numel() for p in module.parameters() if p.requires_grad)
-            net = self._make_net(module, y_enc, valid_dataset)
+            module = self._build_module(len(classes), self.weights, seed, prep)
+            n_params = sum(p.numel() for p in module.parameters())
+            n_trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+            net = self._make_net(module, y_enc, valid_dataset, classes, device)
             net.fit(Dataset(images, torch.as_tensor(y_enc, dtype=torch.long)), y=None)
+        self.classes_ = classes
+        self.pretrained_, self.weights_name_ = data.pretrained, data.weights_name
+        self.preprocessing_ = prep
+        self.n_params_ = n_params
+        self.n_trainable_params_ = n_trainable
         self._collect(net)
         self.n_images_seen_ = len(y_enc)
         return self
@@ -552,12 +694,21 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
     # -- learning-rate range test -------------------------------------------------------------
 
     def lr_range_test(self, X, y, *, start_lr=1e-7, end_lr=10.0, num_iter=100):
-        """Learning-rate range test (Smith 2017; fastai's ``lr_find``, seed 001).
+        """Learning-rate range test (Smith 2017; fastai's ``lr_find``, as in Yaseen et al. 2025).
 
         Trains a fresh copy of the network on ``X, y`` for ``num_iter``
         mini-batches while the learning rate grows exponentially from
         ``start_lr`` to ``end_lr`` and records the smoothed loss. The
         estimator itself is not changed (nor fitted).
+
+        Parameters
+        ----------
+        X : sequence of paths or uint8 array of shape (N, H, W, 3|4)
+        y : array-like of shape (N,)
+        start_lr, end_lr : float, default=1e-7, 10.0
+            First and last learning rate.
+        num_iter : int, default=100
+            Mini-batches to train (fewer when the loss diverges first).
 
         Returns
         -------
@@ -573,35 +724,30 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         self._validate_params()
         if not 0 < start_lr < end_lr:
             raise ValueError(f"need 0 < start_lr < end_lr, got {start_lr}, {end_lr}")
-        fitted = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
-        try:
-            X, y_enc, _ = self._prepare(X, y)
-            images = self._load_images(X, "decoding images")
-            with torch.random.fork_rng(devices=[]):
-                seed = self._seed()
-                torch.manual_seed(seed)
-                module = self._build_module(len(self.classes_), self.weights, seed)
-                params = {k[len("optimizer__"):]: v for k, v in self._optimizer_kwargs().items()
-                          if k.startswith("optimizer__")}
-                params.update({k[len("optimizer__"):]: v for k, v in self._routed_params().items()
-                               if k.startswith("optimizer__")})
-                optimizer = _optimizer_class(self.optimizer)(
-                    [p for p in module.parameters() if p.requires_grad], lr=start_lr, **params)
-                weight = self._class_weights(y_enc)
-                criterion = torch.nn.CrossEntropyLoss(
-                    weight=None if weight is None else torch.as_tensor(weight, dtype=torch.float32))
-                return run_lr_range_test(
-                    module, optimizer, criterion, images, torch.as_tensor(y_enc, dtype=torch.long),
-                    batch_size=self.batch_size, augment=make_augment(self.augment),
-                    autocast_dtype=self._autocast_dtype(), start_lr=start_lr, end_lr=end_lr,
-                    num_iter=num_iter, show_progress=self.show_progress,
-                )
-        finally:
-            # _prepare sets classes_ etc.; leave the estimator as it was.
-            for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
-                if key not in fitted:
-                    delattr(self, key)
-            vars(self).update(fitted)
+        device = self._torch_device()
+        data = self._prepare(X, y)
+        classes, prep, y_enc = data.classes, data.preprocessing, data.y_enc
+        images = torch.cat(list(self._input_batches(data.X, "decoding images", prep)))
+        with torch.random.fork_rng(devices=[]):
+            seed = self._seed()
+            torch.manual_seed(seed)
+            module = self._build_module(len(classes), self.weights, seed, prep).to(device)
+            params = {k[len("optimizer__"):]: v for k, v in self._optimizer_kwargs().items()
+                      if k.startswith("optimizer__")}
+            params.update({k[len("optimizer__"):]: v for k, v in self._routed().items()
+                           if k.startswith("optimizer__")})
+            optimizer = _optimizer_class(self.optimizer)(
+                [p for p in module.parameters() if p.requires_grad], lr=start_lr, **params)
+            weight = self._class_weights(y_enc, classes)
+            criterion = torch.nn.CrossEntropyLoss(
+                weight=None if weight is None else torch.as_tensor(weight, dtype=torch.float32,
+                                                                   device=device))
+            return run_lr_range_test(
+                module, optimizer, criterion, images, torch.as_tensor(y_enc, dtype=torch.long),
+                batch_size=self.batch_size, augment=make_augment(self.augment),
+                autocast_dtype=self._autocast_dtype(), start_lr=start_lr, end_lr=end_lr,
+                num_iter=num_iter, show_progress=self.show_progress, device=device,
+            )
 
     # -- prediction -------------------------------------------------------------------------
 
@@ -613,23 +759,39 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         X = check_images(X, caller=type(self).__name__)
         self.module_.eval()
-        out = []
-        bar = progress(total=len(X), desc="predicting", enabled=self.show_progress)
-        with torch.inference_mode(), autocast(self._autocast_dtype()):
-            for _, images in iter_image_batches(X, self.batch_size):
-                out.append(self.module_(self._to_input(images)).float())
-                bar.update(len(images))
-        bar.close()
-        return torch.cat(out)
+        device = self.module_.mean.device
+        with torch.inference_mode(), autocast(self._autocast_dtype(), device.type):
+            return torch.cat([self.module_(x.to(device)).float().cpu()
+                              for x in self._input_batches(X, "predicting")])
 
     def predict_proba(self, X):
-        """Class probabilities (softmax of the network's output), columns in ``classes_`` order."""
+        """Class probabilities (softmax of the network's output).
+
+        Parameters
+        ----------
+        X : sequence of paths or uint8 array of shape (N, H, W, 3|4)
+
+        Returns
+        -------
+        ndarray of shape (N, n_classes)
+            Columns in ``classes_`` order.
+        """
         import torch
 
         return torch.softmax(self._logits(X), dim=1).numpy().astype(np.float64)
 
     def predict(self, X):
-        """The most probable class of each image."""
+        """The most probable class of each image.
+
+        Parameters
+        ----------
+        X : sequence of paths or uint8 array of shape (N, H, W, 3|4)
+
+        Returns
+        -------
+        ndarray of shape (N,)
+            Labels from ``classes_``.
+        """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
@@ -641,6 +803,10 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         :meth:`load` reads it with ``torch.load(weights_only=True)``, which
         cannot execute code, unlike a pickle. A callable ``augment`` is a
         training-time object and cannot be stored: pickle such a model.
+
+        Parameters
+        ----------
+        path : str or path-like
         """
         import torch
 
@@ -678,7 +844,19 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def load(cls, path) -> "DeepClassifier":
-        """Read a model written by :meth:`save`; it predicts exactly as the saved one."""
+        """Read a model written by :meth:`save`; it predicts exactly as the saved one.
+
+        The network is loaded on the CPU whatever ``device`` it was trained on.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Returns
+        -------
+        DeepClassifier
+            Fitted.
+        """
         import torch
 
         payload = torch.load(os.fspath(path), map_location="cpu", weights_only=True)
@@ -689,7 +867,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         est.preprocessing_ = Preprocessing(resize, crop, tuple(mean), tuple(std), interpolation)
         est.classes_ = np.asarray(payload["classes"], dtype=np.dtype(payload["classes_dtype"]))
         # The architecture only: the trained weights come from the state dict.
-        module = est._build_module(len(est.classes_), None, 0)
+        module = est._build_module(len(est.classes_), None, 0, est.preprocessing_)
         module.load_state_dict(payload["state_dict"])
         est.module_ = module.eval()
         est.history_ = payload["history"]

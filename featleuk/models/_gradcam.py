@@ -49,7 +49,8 @@ def _batch_cams(module, layer, x, target_index):
     try:
         with torch.enable_grad():
             logits = module(x).float()
-            index = logits.argmax(dim=1) if target_index is None else torch.as_tensor(target_index)
+            index = (logits.argmax(dim=1) if target_index is None
+                     else torch.as_tensor(target_index, device=logits.device))
             score = logits.gather(1, index.view(-1, 1)).sum()
             (grads,) = torch.autograd.grad(score, captured["fmap"])
     finally:
@@ -61,7 +62,7 @@ def _batch_cams(module, layer, x, target_index):
     low = cam.amin(dim=(1, 2), keepdim=True)
     span = cam.amax(dim=(1, 2), keepdim=True) - low
     cam = torch.where(span > 0, (cam - low) / span.clamp_min(1e-12), torch.zeros_like(cam))
-    return cam.numpy().astype(np.float32)
+    return cam.cpu().numpy().astype(np.float32)
 
 
 def gradcam(model, images, target=None, *, batch_size=16):
@@ -89,9 +90,10 @@ def gradcam(model, images, target=None, *, batch_size=16):
     target_index = _target_indices(model, target, len(X))
     module = model.module_.eval()
     layer = module.feature_layer()
+    device = module.mean.device
     maps = []
     for chunk, batch in iter_image_batches(X, batch_size):
-        x = model._to_input(batch)
+        x = model._to_input(batch).to(device)
         maps.append(_batch_cams(module, layer, x,
                                 None if target_index is None else target_index[chunk]))
     return np.concatenate(maps)
@@ -100,7 +102,20 @@ def gradcam(model, images, target=None, *, batch_size=16):
 def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
     """Blend a [0, 1] heatmap (resized to the image) over an RGB uint8 image.
 
-    Returns an ``(H, W, 3)`` uint8 image; a mask channel is dropped.
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3|4), uint8
+        A mask channel is dropped.
+    heatmap : ndarray of shape (h, w)
+        Values in [0, 1], e.g. one map from :func:`gradcam`.
+    alpha : float, default=0.4
+        Weight of the coloured heatmap (0: the image unchanged).
+    colormap : str, default="jet"
+        A matplotlib colormap name.
+
+    Returns
+    -------
+    ndarray of shape (H, W, 3), uint8
     """
     import torch
     import torch.nn.functional as F
@@ -120,7 +135,22 @@ def gradcam_figure(model, images, y_true=None, *, target=None, target_names=None
 
     Each panel shows the image as the network saw it (resized, cropped) with
     the heatmap of ``target`` (default: the predicted class) on top.
-    ``target_names[i]`` names ``model.classes_[i]`` in the titles.
+
+    Parameters
+    ----------
+    model : DeepClassifier
+        Fitted, with a convolutional backbone.
+    images : paths or uint8 array (N, H, W, 3|4)
+    y_true : array-like of N labels or None, default=None
+        Shown in the titles when given.
+    target : label, array-like of N labels, or None, default=None
+        As in :func:`gradcam`.
+    target_names : sequence of str or None, default=None
+        ``target_names[i]`` names ``model.classes_[i]`` in the titles.
+    ncols : int, default=4
+        Panels per row.
+    title : str or None, default=None
+        Title of the figure.
 
     Returns
     -------

@@ -10,8 +10,8 @@ __all__ = ["SequenceHead", "HEADS"]
 #: head name -> what it is.
 HEADS = {
     "linear": "the backbone's own classifier with a new output layer (classic fine-tuning)",
-    "bilstm": "bidirectional LSTM over the H*W positions of the feature map (seed 000)",
-    "gru": "GRU over the feature map, then dense + dropout (seed 003's CNN-GRU)",
+    "bilstm": "bidirectional LSTM over the H*W positions of the feature map (Aravindkumaran et al. 2025)",
+    "gru": "GRU over the feature map, then dense + dropout (the CNN-GRU of Yousif et al.)",
 }
 
 

@@ -29,14 +29,15 @@ class TrainingDivergedError(RuntimeError):
     """The training loss became NaN or infinite; the model is not usable."""
 
 
-def autocast(dtype):
-    """``torch.autocast`` on the CPU for ``dtype`` (``None``: a no-op context)."""
+def autocast(dtype, device_type="cpu"):
+    """``torch.autocast`` on ``device_type`` ("cpu", "cuda") for ``dtype`` (``None``: a no-op)."""
     if dtype is None:
         return contextlib.nullcontext()
-    return torch.autocast("cpu", dtype=dtype)
+    return torch.autocast(device_type, dtype=dtype)
 
 
 def check_finite_loss(loss: torch.Tensor, where: str, lr: float, bf16: bool = False) -> None:
+    """Raise :class:`TrainingDivergedError`, with what to try, when ``loss`` is not finite."""
     if not torch.isfinite(loss).all():
         hints = ["lower lr (e.g. 10x, or pick one with lr_range_test())",
                  "use lr_schedule='onecycle' (warm-up)"]
@@ -58,7 +59,7 @@ class SkorchNet(NeuralNetClassifier):
         self.autocast_dtype = autocast_dtype
 
     def infer(self, x, **fit_params):
-        with autocast(self.autocast_dtype):
+        with autocast(self.autocast_dtype, torch.device(self.device).type):
             out = super().infer(x, **fit_params)
         return out.float()
 
@@ -178,7 +179,17 @@ class LRRangeTestResult:
     min_loss_lr: float
 
     def plot(self, ax=None):
-        """Loss against learning rate (log axis), suggestion marked; returns the Axes."""
+        """Loss against learning rate (log axis), with the suggestion marked.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default=None
+            Where to draw; ``None`` makes a new figure.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         if ax is None:
             from matplotlib.figure import Figure
 
@@ -206,12 +217,16 @@ def _suggest(lrs, losses):
 
 def run_lr_range_test(module, optimizer, criterion, images, targets, *, batch_size, augment,
                       autocast_dtype, start_lr, end_lr, num_iter, smoothing=0.05,
-                      diverge_factor=4.0, show_progress=True):
+                      diverge_factor=4.0, show_progress=True, device="cpu"):
     """Train ``module`` for ``num_iter`` mini-batches with an exponentially growing LR.
+
+    ``module`` and ``criterion`` are on ``device``; ``images`` and
+    ``targets`` stay on the CPU and each batch is moved there.
 
     Stops early when the smoothed loss exceeds ``diverge_factor`` times its
     minimum (or is not finite): that is the point of the test, not an error.
     """
+    device = torch.device(device)
     schedule = np.geomspace(start_lr, end_lr, num_iter)
     lrs, losses = [], []
     avg, best = 0.0, math.inf
@@ -231,9 +246,9 @@ def run_lr_range_test(module, optimizer, criterion, images, targets, *, batch_si
         xb = images[index]
         if augment is not None:
             xb = augment(xb)
-        with autocast(autocast_dtype):
-            logits = module(xb)
-        loss = criterion(logits.float(), targets[index])
+        with autocast(autocast_dtype, device.type):
+            logits = module(xb.to(device))
+        loss = criterion(logits.float(), targets[index].to(device))
         value = loss.item()
         if not math.isfinite(value):
             break

@@ -8,6 +8,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 
 from featleuk.models import DeepClassifier, TrainingDivergedError
+from featleuk.utils._sklearn_compat import InvalidParameterError
 from featleuk.utils._testing import requires_weights
 
 
@@ -96,8 +97,97 @@ def test_params_clone_and_routing():
     cloned.set_params(lr=0.5, optimizer__weight_decay=0.0)
     assert cloned.lr == 0.5 and cloned.optimizer__weight_decay == 0.0
     assert "weight_decay" in repr(clf)
-    with pytest.raises(TypeError, match="must start with one of"):
-        DeepClassifier(momentum=0.9)
+    # Stored privately: the public attributes are exactly the signature's.
+    assert not [name for name in vars(clf) if "__" in name]
+    fresh = small().set_params(criterion__label_smoothing=0.1)
+    assert clone(fresh).get_params()["criterion__label_smoothing"] == 0.1
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        small().set_params(momentum=0.9)
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("max_epoch", "did you mean 'max_epochs'"),
+    ("optimiser__lr", "did you mean 'optimizer__lr'"),
+    ("optimizer_weight_decay", "did you mean 'optimizer__weight_decay'"),
+    ("momentum", "must start with one of"),
+])
+def test_unknown_params_are_stored_then_rejected_by_fit(toy, name, hint):
+    X, y = toy
+    clf = small(**{name: 3})  # the constructor only stores
+    assert clone(clf).get_params()[name] == 3
+    with pytest.raises(InvalidParameterError, match=hint):
+        clf.fit(X, y)
+    with pytest.raises(InvalidParameterError, match=hint):
+        clf.lr_range_test(X, y)
+    assert not hasattr(clf, "classes_")
+
+
+@pytest.mark.parametrize("params", [{}, {"optimizer__weight_decay": 1e-4,
+                                         "callbacks__lr_scheduler__factor": 0.3}])
+def test_sklearn_init_and_set_params_checks(params):
+    from sklearn.utils.estimator_checks import (
+        check_do_not_raise_errors_in_init_or_set_params,
+        check_no_attributes_set_in_init,
+    )
+
+    clf = small(**params)
+    check_no_attributes_set_in_init("DeepClassifier", clf)
+    check_do_not_raise_errors_in_init_or_set_params("DeepClassifier", clf)
+
+
+def test_device(toy, monkeypatch):
+    X, y = toy
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"device='cuda' .*torch.cuda.is_available\(\) is False"):
+        small(device="cuda").fit(X, y)
+    with pytest.raises(ValueError, match="device='cuda:1'"):
+        small(device="cuda:1").lr_range_test(X, y)
+    with pytest.raises(InvalidParameterError, match="device='gpu'"):
+        small(device="gpu").fit(X, y)
+    clf = small(device="cpu", max_epochs=1).fit(X, y)
+    assert {p.device.type for p in clf.module_.parameters()} == {"cpu"}
+
+
+def test_batch_size_sets_the_decoding_batches(toy, monkeypatch):
+    from featleuk.models import _classifier
+
+    X, y = toy
+    sizes, original = [], _classifier.iter_image_batches
+
+    def recording(X, batch_size=32, **kwargs):
+        sizes.append(batch_size)
+        return original(X, batch_size, **kwargs)
+
+    monkeypatch.setattr(_classifier, "iter_image_batches", recording)
+    small(batch_size=5, max_epochs=1).fit(X, y).predict(X)
+    assert sizes == [5, 5]  # training images, then prediction
+
+
+def test_pinned_predictions(toy):
+    # Probabilities of the code before the scikit-learn-conventions rework
+    # (same seed, same settings): a change here means results changed.
+    X, y = toy
+    expected = {
+        "linear": [0.65937722, 0.30169833, 0.65207905],
+        "gru": [0.56117266, 0.36394960, 0.56197339],
+    }
+    for head, first_column in expected.items():
+        proba = small(head=head).fit(X, y).predict_proba(X[:3])
+        np.testing.assert_allclose(proba[:, 0], first_column, atol=1e-4, err_msg=head)
+
+
+def test_failed_fit_and_random_state_forms(toy):
+    X, y = toy
+    clf = small()
+    with pytest.raises(ValueError, match="too few images"):
+        clf.fit(X[:3], ["a", "a", "b"])
+    assert not [name for name in vars(clf) if name.endswith("_")]
+    a = small(random_state=np.random.RandomState(0), max_epochs=1).fit(X, y).predict_proba(X)
+    b = small(random_state=np.random.RandomState(0), max_epochs=1).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    small(random_state=None, max_epochs=1).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="random_state"):
+        small(random_state="zero").fit(X, y)
 
 
 def test_routed_params_reach_skorch(toy):
@@ -276,8 +366,8 @@ def test_estimator_conventions(toy):
     )
 
     X, y = toy
+    check_init_stores_params(small(), X, y)
     clf = small(optimizer__weight_decay=1e-4)
-    check_init_stores_params(clf, X, y)
     check_clone_and_params(clf, X, y)
     fitted = clone(clf).fit(X, y)
     assert fitted.fit(X, y) is fitted

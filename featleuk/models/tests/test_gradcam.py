@@ -33,7 +33,7 @@ def test_heatmaps_shape_range_and_targets(fitted, toy):
 @pytest.mark.parametrize("head", ["bilstm", "gru"])
 def test_sequence_heads_and_frozen_backbone(toy, head):
     X, y = toy
-    clf = DeepClassifier("small_cnn", None, head, image_size=64, trainable_layers=0, max_epochs=1,
+    clf = DeepClassifier("small_cnn", None, head=head, image_size=64, trainable_layers=0, max_epochs=1,
                          batch_size=8, show_progress=False).fit(X, y)
     maps = gradcam(clf, X[:3])
     assert maps.shape == (3, 64, 64) and 0.0 <= maps.min() and maps.max() <= 1.0
