@@ -44,34 +44,11 @@ from ._registry import (
     register_preset,
 )
 
+from . import _blocks, _params, _registry  # noqa: E402  (for __all__)
+
 # Each module registers one family of presets.
 from . import _selection_presets  # noqa: F401,E402  (MobileNetV2 + optional reducer + classifier)
 from . import _classical_presets  # noqa: F401,E402  (segmentation + handcrafted features)
 from . import _deep_model_presets  # noqa: F401,E402  (end-to-end deep models)
 
-__all__ = [
-    "Preset",
-    "KINDS",
-    "register_preset",
-    "register_deep_model",
-    "list_presets",
-    "make_preset",
-    "make_hybrid",
-    "make_deep_model",
-    "DEEP_MODEL_PRESETS",
-    "set_routed_params",
-    "BuildingBlock",
-    "CLASSIFIERS",
-    "REDUCERS",
-    "SEGMENTERS",
-    "FEATURE_FAMILIES",
-    "CHI2_K",
-    "MOBILENET_V2_WEIGHTS",
-    "MOBILENET_V2_PREPROCESS",
-    "make_classifier",
-    "needs_scaling",
-    "make_reducer",
-    "make_segmenter",
-    "make_feature_family",
-    "mobilenet_v2_features",
-]
+__all__ = [*_registry.__all__, *_params.__all__, *_blocks.__all__]

@@ -35,7 +35,7 @@ def smears():
     return X, y
 
 
-def test_foundation_presets_are_registered():
+def test_mobilenetv2_presets_are_registered():
     assert set(HYBRID_PRESETS) <= set(list_presets())
     for name in HYBRID_PRESETS:
         pipe = make_hybrid(name)
