@@ -5,8 +5,9 @@
   from-scratch CNN, with a linear, BiLSTM or GRU head (skorch underneath).
 - :func:`gradcam`, :func:`overlay_heatmap`, :func:`gradcam_figure`:
   Grad-CAM explanations of a fitted model.
-- :func:`make_deep_model` / :data:`DEEP_MODEL_PRESETS`: the architectures
-  of the seed papers' tables with their training recipes.
+- :func:`make_deep_model` / :data:`DEEP_MODEL_PRESETS`: the published
+  architectures with their training recipes (the ``kind="deep"`` presets of
+  :func:`featleuk.pipelines.list_presets`).
 """
 
 from ._augment import SmearAugment
@@ -15,8 +16,8 @@ from ._classifier import ROUTED_PREFIXES, DeepClassifier
 from ._gradcam import gradcam, gradcam_figure, overlay_heatmap
 from ._heads import HEADS, SequenceHead
 from ._network import DeepNet
-from ._presets import DEEP_MODEL_PRESETS, DeepModelPreset, make_deep_model
 from ._training import LRRangeTestResult, TrainingDivergedError
+from ..pipelines import DEEP_MODEL_PRESETS, make_deep_model
 
 __all__ = [
     "DeepClassifier",
@@ -33,6 +34,5 @@ __all__ = [
     "gradcam_figure",
     "overlay_heatmap",
     "DEEP_MODEL_PRESETS",
-    "DeepModelPreset",
     "make_deep_model",
 ]

@@ -4,7 +4,16 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
-from featleuk.pipelines import list_presets, make_hybrid, register_preset
+from featleuk.pipelines import (
+    DEEP_MODEL_PRESETS,
+    list_presets,
+    make_deep_model,
+    make_hybrid,
+    make_preset,
+    register_deep_model,
+    register_preset,
+    set_routed_params,
+)
 from featleuk.reproduce import HYBRID_PRESETS, check_shared_extractor
 
 from featleuk.utils._testing import requires_weights
@@ -26,7 +35,7 @@ def smears():
     return X, y
 
 
-def test_foundation_presets_are_registered():
+def test_mobilenetv2_presets_are_registered():
     assert set(HYBRID_PRESETS) <= set(list_presets())
     for name in HYBRID_PRESETS:
         pipe = make_hybrid(name)
@@ -35,14 +44,65 @@ def test_foundation_presets_are_registered():
         clone(pipe)
 
 
-def test_unknown_preset_lists_known_ones():
-    with pytest.raises(ValueError, match="mobilenetv2-svm"):
-        make_hybrid("mobilenetv2-nope")
+def test_unknown_preset_suggests_the_closest_and_lists_known_ones():
+    with pytest.raises(ValueError, match=r"unknown hybrid pipeline 'mobilenetv2-svn' \(did you mean 'mobilenetv2-svm'") as err:
+        make_hybrid("mobilenetv2-svn")
+    assert "kmeans-svm" in str(err.value)  # the known names follow
+    with pytest.raises(ValueError, match="did you mean 'efficientnet_b3'"):
+        make_preset("efficientnet-b3")
+
+
+def test_kinds_share_one_registry():
+    hybrid, deep = list_presets("hybrid"), list_presets("deep")
+    assert set(hybrid) | set(deep) == set(list_presets()) and not set(hybrid) & set(deep)
+    assert {p.kind for p in hybrid.values()} == {"hybrid"} and {p.kind for p in deep.values()} == {"deep"}
+    assert list(DEEP_MODEL_PRESETS) and set(DEEP_MODEL_PRESETS) == set(deep)
+    assert DEEP_MODEL_PRESETS["cnn_gru"] is deep["cnn_gru"]
+    with pytest.raises(TypeError):
+        DEEP_MODEL_PRESETS["x"] = deep["cnn_gru"]  # read-only view
+    with pytest.raises(KeyError):
+        DEEP_MODEL_PRESETS["mobilenetv2-svm"]  # a hybrid preset is not in the deep view
+    assert isinstance(make_preset("mobilenetv2-rf"), Pipeline)
+    with pytest.raises(ValueError, match="is a deep model preset.*make_deep_model"):
+        make_hybrid("cnn_gru")
+    with pytest.raises(ValueError, match="is a hybrid pipeline preset.*make_hybrid"):
+        make_deep_model("mobilenetv2-svm")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        list_presets("classical")
+
+
+def test_unknown_routed_param_names_it_with_a_suggestion():
+    with pytest.raises(ValueError, match=r"preset 'mobilenetv2-svm' has no parameter 'clf__CC' \(did you mean 'clf__C'\?\)"):
+        make_hybrid("mobilenetv2-svm", clf__CC=1.0)
+    with pytest.raises(ValueError, match="'clf__max_dpeth' \\(did you mean 'clf__max_depth'"):
+        make_hybrid("mobilenetv2-xgboost", clf__max_dpeth=2)  # xgboost's set_params would accept it
+
+
+def test_set_routed_params_checks_all_names_before_changing_anything():
+    pipe = make_hybrid("mobilenetv2-svm")
+    with pytest.raises(ValueError, match="parameters 'clf__CC'.*'nope'"):
+        set_routed_params(pipe, {"clf__C": 1.0, "clf__CC": 1.0, "nope": 2})
+    assert pipe.named_steps["clf"].C == 10.0
+    assert set_routed_params(pipe, {}) is pipe
+    assert set_routed_params(pipe, {"clf__C": 1.0}).named_steps["clf"].C == 1.0
+
+
+def test_deep_classifier_routed_params_pass():
+    pytest.importorskip("skorch")
+    clf = make_deep_model("cnn_gru", optimizer__weight_decay=1e-4)
+    assert clf.get_params()["optimizer__weight_decay"] == 1e-4
+    with pytest.raises(ValueError, match="did you mean 'max_epochs'"):
+        make_deep_model("cnn_gru", max_epoch=3)
 
 
 def test_register_twice_is_an_error():
     with pytest.raises(ValueError, match="twice"):
         register_preset("mobilenetv2-svm", "dup")(lambda: None)
+    with pytest.raises(ValueError, match="twice"):
+        register_deep_model("mobilenetv2-svm", "dup", params={})  # one namespace for all kinds
+    with pytest.raises(ValueError, match="kind must be one of"):
+        register_preset("new-preset", "bad kind", kind="classical")(lambda: None)
+    assert "new-preset" not in list_presets()
 
 
 def test_routed_params_and_memory(tmp_path):

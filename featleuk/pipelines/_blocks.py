@@ -1,0 +1,498 @@
+"""The building blocks every preset is made of: classifiers, reducers, segmenters, features.
+
+Each table maps a short name to a :class:`BuildingBlock` and each ``make_*``
+function builds a fresh step from it, with the settings the presets use;
+keyword arguments override any of them (``make_classifier("rf", n_jobs=1)``),
+so a variant is the same definition with other parameters, never a second
+definition. Imports of the heavier libraries (xgboost, the feature and
+segmentation packages) wait until a step is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Callable
+
+from ._params import lookup, set_routed_params
+
+__all__ = [
+    "BuildingBlock",
+    "CLASSIFIERS",
+    "REDUCERS",
+    "SEGMENTERS",
+    "FEATURE_FAMILIES",
+    "CHI2_K",
+    "MOBILENET_V2_WEIGHTS",
+    "MOBILENET_V2_PREPROCESS",
+    "make_classifier",
+    "needs_scaling",
+    "make_reducer",
+    "make_segmenter",
+    "make_feature_family",
+    "mobilenet_v2_features",
+]
+
+
+@dataclass(frozen=True)
+class BuildingBlock:
+    """A named step: how to build it and what it is.
+
+    Attributes
+    ----------
+    name : str
+        The short name (``"svm"``, ``"pca"``, ``"kmeans"``, ``"glcm"``, ...).
+    build : callable
+        Returns a fresh, unfitted estimator with the presets' settings.
+    description : str
+        A short description for preset descriptions and reports.
+    needs_scaling : bool
+        Classifiers only: whether the classifier wants standardised input
+        (presets put a ``StandardScaler`` step before it).
+    """
+
+    name: str
+    build: Callable
+    description: str
+    needs_scaling: bool = False
+
+
+def _table(*blocks):
+    return MappingProxyType({block.name: block for block in blocks})
+
+
+def _make(table, what, name, params):
+    return set_routed_params(lookup(table, name, what).build(), params, what=f"{what} {name!r}")
+
+
+# -- classifiers ---------------------------------------------------------------------------
+
+
+def _svm():
+    from sklearn.svm import SVC
+
+    return SVC(kernel="rbf", C=10.0, gamma="scale")
+
+
+def _rf():
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=500, random_state=0, n_jobs=-1)
+
+
+def _knn():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    return KNeighborsClassifier(n_neighbors=5)
+
+
+def _xgboost():
+    from xgboost import XGBClassifier
+
+    # Shallow trees on a coarse histogram: 98.4% 5-fold on the Aria features at a
+    # fraction of xgboost's default cost (multi-class grows one tree per class per round).
+    return XGBClassifier(n_estimators=100, max_depth=3, learning_rate=0.3, max_bin=64, subsample=0.8,
+                         colsample_bytree=0.3, tree_method="hist", random_state=0, n_jobs=-1)
+
+
+def _logreg():
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=1.0, max_iter=2000)
+
+
+def _nb():
+    from sklearn.naive_bayes import GaussianNB
+
+    return GaussianNB()
+
+
+def _tree():
+    from sklearn.tree import DecisionTreeClassifier
+
+    return DecisionTreeClassifier(random_state=0)
+
+
+#: Classifier name -> :class:`BuildingBlock`, in report order.
+CLASSIFIERS = _table(
+    BuildingBlock("svm", _svm, "RBF SVM", needs_scaling=True),
+    BuildingBlock("rf", _rf, "random forest (500 trees)"),
+    BuildingBlock("knn", _knn, "5-nearest neighbours", needs_scaling=True),
+    BuildingBlock("xgboost", _xgboost, "gradient-boosted trees (xgboost's sklearn API)"),
+    BuildingBlock("logreg", _logreg, "logistic regression", needs_scaling=True),
+    BuildingBlock("nb", _nb, "Gaussian naive Bayes"),
+    BuildingBlock("tree", _tree, "decision tree"),
+)
+
+
+def make_classifier(name: str, **params):
+    """A fresh classifier by name, with the presets' settings unless overridden.
+
+    ========  ==================================================================
+    name      estimator
+    ========  ==================================================================
+    svm       ``SVC(kernel="rbf", C=10.0, gamma="scale")``
+    rf        ``RandomForestClassifier(n_estimators=500, random_state=0, n_jobs=-1)``
+    knn       ``KNeighborsClassifier(n_neighbors=5)``
+    xgboost   ``XGBClassifier`` with 100 shallow trees (``max_depth=3``) on 64 bins
+    logreg    ``LogisticRegression(C=1.0, max_iter=2000)``
+    nb        ``GaussianNB()``
+    tree      ``DecisionTreeClassifier(random_state=0)``
+    ========  ==================================================================
+
+    The classifier alone: whether it wants a ``StandardScaler`` before it
+    is :func:`needs_scaling`.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`CLASSIFIERS`.
+    **params
+        Parameters of the estimator that replace the presets' settings, e.g.
+        ``n_estimators=300, n_jobs=1`` for the random forest.
+
+    Returns
+    -------
+    estimator
+        An unfitted scikit-learn classifier.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or parameter (with the closest valid ones).
+
+    Examples
+    --------
+    >>> from featleuk.pipelines import make_classifier
+    >>> make_classifier("svm")
+    SVC(C=10.0)
+    >>> make_classifier("rf", n_estimators=300, n_jobs=1)
+    RandomForestClassifier(n_estimators=300, n_jobs=1, random_state=0)
+    """
+    return _make(CLASSIFIERS, "classifier", name, params)
+
+
+def needs_scaling(name: str) -> bool:
+    """Whether classifier ``name`` wants standardised input.
+
+    Distance- and margin-based models (SVM, KNN, logistic regression) do;
+    trees and naive Bayes do not, and the presets give them no scaler.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`CLASSIFIERS`.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from featleuk.pipelines import make_classifier, needs_scaling
+    >>> needs_scaling("svm"), needs_scaling("rf")
+    (True, False)
+    >>> make_pipeline(StandardScaler(), make_classifier("knn"))
+    Pipeline(steps=[('standardscaler', StandardScaler()),
+                    ('kneighborsclassifier', KNeighborsClassifier())])
+    """
+    return lookup(CLASSIFIERS, name, "classifier").needs_scaling
+
+
+# -- reducers --------------------------------------------------------------------------------
+
+#: Number of features ``SelectKBest`` keeps: 25% of MobileNetV2's 1,280, the
+#: budget the swarm selectors are held to.
+CHI2_K = 320
+
+
+def _pca():
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=0.95, svd_solver="full")
+
+
+def _lda():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    return LinearDiscriminantAnalysis()
+
+
+def _pso():
+    from ..selection import PSOFeatureSelector
+
+    return PSOFeatureSelector(random_state=0)
+
+
+def _cso():
+    from ..selection import CatSwarmFeatureSelector
+
+    return CatSwarmFeatureSelector(random_state=0)
+
+
+def _chi2():
+    from sklearn.feature_selection import SelectKBest, chi2
+
+    return SelectKBest(chi2, k=CHI2_K)
+
+
+#: Reducer name -> :class:`BuildingBlock`.
+REDUCERS = _table(
+    BuildingBlock("pca", _pca, "PCA keeping 95% of the variance"),
+    BuildingBlock("lda", _lda, "LDA projection (n_classes - 1 axes)"),
+    BuildingBlock("pso", _pso, "binary PSO feature selection"),
+    BuildingBlock("cso", _cso, "binary cat swarm feature selection"),
+    BuildingBlock("chi2", _chi2, f"SelectKBest(chi2, k={CHI2_K})"),
+)
+
+
+def make_reducer(name: str, **params):
+    """A fresh feature reducer (projection or selector) by name.
+
+    ========  ==================================================================
+    name      estimator
+    ========  ==================================================================
+    pca       ``PCA(n_components=0.95, svd_solver="full")`` (95% of the variance)
+    lda       ``LinearDiscriminantAnalysis()`` (n_classes - 1 discriminant axes)
+    pso       :class:`~featleuk.selection.PSOFeatureSelector` (``random_state=0``)
+    cso       :class:`~featleuk.selection.CatSwarmFeatureSelector` (``random_state=0``)
+    chi2      ``SelectKBest(chi2, k=320)`` (a quarter of the 1,280 MobileNetV2
+              features; ``score_func=mutual_info_classif`` for mutual information)
+    ========  ==================================================================
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`REDUCERS`.
+    **params
+        Parameters of the estimator that replace the presets' settings.
+
+    Returns
+    -------
+    estimator
+        An unfitted scikit-learn transformer.
+
+    Examples
+    --------
+    >>> from featleuk.pipelines import make_reducer
+    >>> make_reducer("pca")
+    PCA(n_components=0.95, svd_solver='full')
+    >>> make_reducer("chi2", k=100).k
+    100
+    """
+    return _make(REDUCERS, "reducer", name, params)
+
+
+# -- segmenters ------------------------------------------------------------------------------
+
+
+def _segmentation():
+    from .. import segmentation
+
+    return segmentation
+
+
+def _otsu():
+    return _segmentation().OtsuSegmenter()
+
+
+def _otsu_3class():
+    return _segmentation().OtsuSegmenter(n_classes=3)
+
+
+def _otsu_hed_h():
+    return _segmentation().OtsuSegmenter("hed_h")
+
+
+def _kmeans():
+    return _segmentation().KMeansSegmenter()
+
+
+def _kmeans_watershed():
+    seg = _segmentation()
+    return seg.KMeansSegmenter(postprocess=seg.MaskPostprocessor(split_touching=True))
+
+
+def _efcm():
+    return _segmentation().FuzzyCMeansSegmenter()
+
+
+def _efcm_3clusters():
+    return _segmentation().FuzzyCMeansSegmenter(n_clusters=3)
+
+
+def _efcm_imp():
+    seg = _segmentation()
+    return seg.FuzzyCMeansSegmenter(postprocess=seg.MaskPostprocessor(opening_iterations=2,
+                                                                      closing_iterations=2))
+
+
+def _fcm():
+    return _segmentation().FuzzyCMeansSegmenter(enhanced=False)
+
+
+#: Segmenter name -> :class:`BuildingBlock`.
+SEGMENTERS = _table(
+    BuildingBlock("otsu", _otsu, "two-class Otsu threshold"),
+    # On crowded Aria fields the red cells form a middle mode of the purple
+    # channel that two-class Otsu puts on the nucleus side (checked by eye).
+    BuildingBlock("otsu-3class", _otsu_3class, "three-class Otsu threshold, nucleus = top class"),
+    # The classic choice; it also picks the grey-blue red cells of some Aria classes.
+    BuildingBlock("otsu-hed_h", _otsu_hed_h,
+                  "Otsu threshold of the haematoxylin channel of colour deconvolution"),
+    BuildingBlock("kmeans", _kmeans, "k-means colour clustering"),
+    # Stands in for the marker-based watershed of the 2017 GLCM + random forest
+    # pipeline in Yousif et al.'s review (Table 2).
+    BuildingBlock("kmeans-watershed", _kmeans_watershed,
+                  "k-means, touching nuclei split by a distance-transform watershed"),
+    BuildingBlock("efcm", _efcm, "enhanced fuzzy c-means (EnFCM)"),
+    BuildingBlock("efcm-3clusters", _efcm_3clusters, "enhanced fuzzy c-means with three clusters"),
+    # Dharani et al. (2020): EFCM followed by iterative morphological processing.
+    BuildingBlock("efcm-imp", _efcm_imp, "enhanced fuzzy c-means + iterative opening and closing"),
+    BuildingBlock("fcm", _fcm, "plain fuzzy c-means (EnFCM's speed reference)"),
+)
+
+
+def make_segmenter(name: str, **params):
+    """A fresh nucleus segmenter by name (see :data:`SEGMENTERS`).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SEGMENTERS`: ``"otsu"``, ``"otsu-3class"``,
+        ``"otsu-hed_h"``, ``"kmeans"``, ``"kmeans-watershed"``, ``"efcm"``,
+        ``"efcm-3clusters"``, ``"efcm-imp"`` or ``"fcm"``.
+    **params
+        Parameters of the segmenter, e.g. ``show_progress=False``.
+
+    Returns
+    -------
+    estimator
+        An unfitted featleuk segmenter (it learns nothing from the data).
+
+    Examples
+    --------
+    >>> from featleuk.pipelines import make_segmenter
+    >>> make_segmenter("otsu-3class")
+    OtsuSegmenter(n_classes=3)
+    """
+    return _make(SEGMENTERS, "segmenter", name, params)
+
+
+# -- handcrafted feature families --------------------------------------------------------------
+
+
+def _glcm():
+    from ..features import GLCMFeatures
+
+    # Haralick statistics of a nucleus of a few hundred pixels are unstable
+    # at 256 grey levels (most co-occurrence cells are empty).
+    return GLCMFeatures(distances=(1, 2), levels=32)
+
+
+def _glrlm():
+    from ..features import GLRLMFeatures
+
+    return GLRLMFeatures()
+
+
+def _morph():
+    from ..features import MorphologyFeatures
+
+    return MorphologyFeatures()
+
+
+def _color():
+    from ..features import ColorFeatures
+
+    return ColorFeatures()
+
+
+def _lbp():
+    from ..features import LBPFeatures
+
+    return LBPFeatures()
+
+
+#: Feature family name -> :class:`BuildingBlock`, in report order.
+FEATURE_FAMILIES = _table(
+    BuildingBlock("glcm", _glcm, "GLCM (Haralick) texture, 32 grey levels, distances 1 and 2"),
+    BuildingBlock("glrlm", _glrlm, "grey-level run-length texture"),
+    BuildingBlock("morph", _morph, "nucleus shape"),
+    BuildingBlock("color", _color, "colour statistics"),
+    BuildingBlock("lbp", _lbp, "local binary pattern histograms"),
+)
+
+
+def make_feature_family(name: str, **params):
+    """A fresh handcrafted feature step of one family.
+
+    ``"glcm"`` uses 32 grey levels and distances 1 and 2; the other
+    families (``"glrlm"``, ``"morph"``, ``"color"``, ``"lbp"``) their
+    defaults.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`FEATURE_FAMILIES`.
+    **params
+        Parameters of the feature step, e.g. ``show_progress=False``.
+
+    Returns
+    -------
+    estimator
+        An unfitted featleuk feature transformer.
+
+    Examples
+    --------
+    >>> from featleuk.pipelines import make_feature_family
+    >>> make_feature_family("glcm")
+    GLCMFeatures(distances=(1, 2), levels=32)
+    """
+    return _make(FEATURE_FAMILIES, "feature family", name, params)
+
+
+# -- MobileNetV2 features ----------------------------------------------------------------------
+
+#: The only MobileNetV2 ImageNet checkpoint that can be had offline here (and
+#: the one Keras-era papers used); named explicitly so results do not depend
+#: on what torchvision calls DEFAULT on a given machine.
+MOBILENET_V2_WEIGHTS = "IMAGENET1K_V1"
+
+#: Resize the whole field to 224x224 rather than resize-to-256 + centre crop:
+#: smear fields are already ~224 px and the crop cuts cells at the border.
+#: Measured on the Aria ALL data (5-fold, RBF SVM C=10): 98.4% with "resize"
+#: vs 98.0% with the crop (docs/benchmarks.md, "Preprocessing choice").
+MOBILENET_V2_PREPROCESS = "resize"
+
+
+def mobilenet_v2_features(**params):
+    """The frozen MobileNetV2 ImageNet feature step of the hybrid presets.
+
+    :class:`~featleuk.features.DeepFeatures` with ``backbone="mobilenet_v2"``,
+    ``weights=MOBILENET_V2_WEIGHTS`` and ``preprocess=MOBILENET_V2_PREPROCESS``
+    (1,280 pooled features per image).
+
+    Parameters
+    ----------
+    **params
+        Parameters of ``DeepFeatures`` that replace these settings, e.g.
+        ``batch_size=16``.
+
+    Returns
+    -------
+    featleuk.features.DeepFeatures
+        Unfitted; the weights load on ``fit``.
+
+    Examples
+    --------
+    >>> from featleuk.pipelines import mobilenet_v2_features
+    >>> mobilenet_v2_features()
+    DeepFeatures(preprocess='resize', weights='IMAGENET1K_V1')
+    """
+    from ..features import DeepFeatures
+
+    step = DeepFeatures("mobilenet_v2", weights=MOBILENET_V2_WEIGHTS, preprocess=MOBILENET_V2_PREPROCESS)
+    return set_routed_params(step, params, what="mobilenet_v2_features()")

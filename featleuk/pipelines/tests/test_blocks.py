@@ -1,0 +1,93 @@
+import doctest
+
+import pytest
+from sklearn.base import clone
+
+import featleuk.pipelines as pipelines
+from featleuk.pipelines import (
+    CLASSIFIERS,
+    FEATURE_FAMILIES,
+    REDUCERS,
+    SEGMENTERS,
+    list_presets,
+    make_classifier,
+    make_feature_family,
+    make_hybrid,
+    make_reducer,
+    make_segmenter,
+    mobilenet_v2_features,
+    needs_scaling,
+)
+from featleuk.pipelines import _blocks, _params, _registry
+
+TABLES = [(CLASSIFIERS, make_classifier), (REDUCERS, make_reducer), (SEGMENTERS, make_segmenter),
+          (FEATURE_FAMILIES, make_feature_family)]
+
+
+def test_tables_hold_the_names_the_presets_use():
+    assert list(CLASSIFIERS) == ["svm", "rf", "knn", "xgboost", "logreg", "nb", "tree"]
+    assert list(REDUCERS) == ["pca", "lda", "pso", "cso", "chi2"]
+    assert list(FEATURE_FAMILIES) == ["glcm", "glrlm", "morph", "color", "lbp"]
+    assert "kmeans-watershed" in SEGMENTERS and "efcm-imp" in SEGMENTERS
+    assert [name for name in CLASSIFIERS if needs_scaling(name)] == ["svm", "knn", "logreg"]
+
+
+@pytest.mark.parametrize("table, make", TABLES)
+def test_every_block_builds_a_fresh_estimator(table, make):
+    for name, block in table.items():
+        assert block.name == name and block.description
+        first, second = make(name), make(name)
+        assert first is not second
+        clone(first)
+
+
+def test_overrides_replace_settings_and_keep_the_others():
+    rf = make_classifier("rf", n_estimators=300, n_jobs=1)
+    assert (rf.n_estimators, rf.n_jobs, rf.random_state) == (300, 1, 0)
+    assert make_classifier("rf").n_estimators == 500
+    assert make_reducer("chi2", k=10).k == 10
+    assert make_segmenter("otsu", show_progress=False).show_progress is False
+    assert make_feature_family("glcm", levels=16).distances == (1, 2)
+    features = mobilenet_v2_features(batch_size=4)
+    assert (features.batch_size, features.weights) == (4, "IMAGENET1K_V1")
+
+
+@pytest.mark.parametrize("table, make", TABLES)
+def test_unknown_names_and_params_suggest_the_closest(table, make):
+    name = next(iter(table))
+    with pytest.raises(ValueError, match=f"did you mean '{name}'"):
+        make(name + "x")
+    with pytest.raises(ValueError, match="has no parameter 'nonexistent_param'"):
+        make(name, nonexistent_param=1)
+    with pytest.raises(ValueError):
+        needs_scaling("svn")
+
+
+def test_presets_use_the_shared_blocks():
+    """The classifier of every MobileNetV2 preset is the block, not a copy of another preset's."""
+    for name in CLASSIFIERS:
+        assert repr(make_hybrid(f"mobilenetv2-pca-{name}").named_steps["clf"]) == repr(make_classifier(name))
+        assert repr(make_hybrid(f"mobilenetv2-{name}").named_steps["clf"]) == repr(make_classifier(name))
+
+
+def test_user_text_cites_authors_and_years():
+    for preset in list_presets().values():
+        text = f"{preset.description} {preset.reference}".lower()
+        assert "seed" not in text and "related work" not in text, preset.name
+        assert preset.reference, preset.name
+    for name in ("mobilenetv2-tree", "mobilenetv2-logreg", "mobilenetv2-nb"):
+        assert "chi" not in list_presets()[name].reference.lower()
+    assert "Das et al. (2022)" in list_presets()["mobilenetv2-svm"].reference
+
+
+@pytest.mark.parametrize("module", [pipelines, _params, _blocks, _registry], ids=lambda m: m.__name__)
+def test_docstring_examples(module, monkeypatch):
+    # Examples may register presets: keep them out of the real registry.
+    monkeypatch.setattr(_registry, "_PRESETS", dict(_registry._PRESETS))
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    tests = [t for t in finder.find(module, module.__name__, extraglobs={}) if t.examples]
+    assert tests or module is pipelines
+    for test in tests:
+        runner.run(test)
+    assert runner.failures == 0
