@@ -32,7 +32,7 @@ def smears():
 def test_presets_are_registered_with_references():
     presets = list_presets()
     for name in [*CLASSICAL, FUSION]:
-        assert name in presets and "seed" in presets[name].reference
+        assert name in presets and presets[name].reference
         pipe = make_hybrid(name)
         names = [step for step, _ in pipe.steps]
         assert names[names.index("segment") + 1] == "features" and names[-1] == "clf"
