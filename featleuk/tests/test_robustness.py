@@ -233,7 +233,12 @@ def test_integer_scaling_rules(corpus, tmp_path):
         read_image(corpus["twelve_bit_smax"].path)
         np.testing.assert_array_equal(read_image(corpus["sixteen_bit_full"].path)[..., 0],
                                       [[0, 255], [128, 4]])
-    # BitsPerSample smaller than the storage (12 of 16) is the depth.
+    # A BitsPerSample smaller than the storage (12 of 16) is the depth, with no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ImageReadWarning)
+        out = fio._integer_to_uint8(np.array([[7, 4095]], np.uint16), "x.tif", {258: (12,)}, 16)
+    np.testing.assert_array_equal(out, [[0, 255]])
+    # 16-bit RGB TIFFs are read at full depth, not by their high byte.
     rgb12 = np.zeros((2, 2, 3), np.uint16)
     rgb12[0, 0] = (4095, 2048, 0)
     tifffile = pytest.importorskip("tifffile")
