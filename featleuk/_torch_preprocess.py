@@ -18,6 +18,7 @@ import torch
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as TF
 
+from .io import DEFAULT_MAX_ASPECT_RATIO
 from .weights import Preprocessing
 
 __all__ = ["to_tensor_batch", "to_uint8_batch", "normalize_batch", "PREPROCESS_MODES"]
@@ -29,6 +30,25 @@ __all__ = ["to_tensor_batch", "to_uint8_batch", "normalize_batch", "PREPROCESS_M
 PREPROCESS_MODES = ("weights", "resize")
 
 
+def _check_aspect_ratio(shape, prep: Preprocessing) -> None:
+    """Refuse arrays whose short-side resize would take gigabytes.
+
+    Files are refused earlier, by name, in ``featleuk.io.read_image``; this
+    catches arrays passed directly, which have no name.
+    """
+    height, width = shape[-2:]
+    ratio = max(height, width) / max(1, min(height, width))
+    if ratio > DEFAULT_MAX_ASPECT_RATIO:
+        long_side = round(prep.resize_size * ratio)
+        raise ValueError(
+            f"an image of {width}x{height} pixels has an aspect ratio of {ratio:,.0f}:1, more than "
+            f"featleuk.io.DEFAULT_MAX_ASPECT_RATIO={DEFAULT_MAX_ASPECT_RATIO}: resizing its short "
+            f"side to {prep.resize_size} (preprocess='weights') would make it {long_side:,} pixels "
+            f"long ({3 * prep.resize_size * long_side * 4 / 1e9:.1f} GB as floats). Crop it into "
+            "tiles, or use preprocess='resize'"
+        )
+
+
 def _resize_crop(image: torch.Tensor, prep: Preprocessing, mode: str) -> torch.Tensor:
     interpolation = InterpolationMode(prep.interpolation)
     if mode == "resize":
@@ -36,6 +56,7 @@ def _resize_crop(image: torch.Tensor, prep: Preprocessing, mode: str) -> torch.T
         if list(image.shape[-2:]) == size:
             return image
         return TF.resize(image, size, interpolation=interpolation, antialias=True)
+    _check_aspect_ratio(image.shape, prep)
     image = TF.resize(image, [prep.resize_size], interpolation=interpolation, antialias=True)
     return TF.center_crop(image, [prep.crop_size, prep.crop_size])
 

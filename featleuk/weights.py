@@ -14,6 +14,14 @@ offline machine featleuk therefore looks, in order, for
 It never downloads. When nothing is found, :class:`WeightsUnavailableError`
 names the backbone and says how to get the file. ``featleuk weights`` prints
 what is available on this machine.
+
+Every checkpoint, whatever its source, is read by :func:`load_checkpoint`:
+``torch.load(weights_only=True)`` (a pickle cannot run code), the sha256
+prefix torchvision publishes in the file name for its own weights, and a
+check that every tensor is finite. torchvision's own loader
+(``torch.hub.load_state_dict_from_url``) unpickles the hub cache with
+``weights_only=False`` and trusts any file of the right name there, so it is
+never used.
 """
 
 from __future__ import annotations
@@ -21,8 +29,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import shutil
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +45,7 @@ __all__ = [
     "build_backbone",
     "hub_checkpoint_dir",
     "list_backbones",
+    "load_checkpoint",
     "resolve_weights",
     "weights_status",
 ]
@@ -132,15 +144,41 @@ def _file_name(member) -> str:
     return member.url.rsplit("/", 1)[-1]
 
 
-def _sha256_prefix_ok(path: Path, file_name: str) -> bool:
-    # torchvision names files <name>-<first 8+ hex of sha256>.pth (torch.hub's check_hash rule).
-    stem = file_name.rsplit(".", 1)[0]
-    expected = stem.rsplit("-", 1)[-1]
+#: torch.hub's rule: ``<name>-<first 8+ hex digits of the sha256>.<ext>``.
+_HASH_IN_NAME = re.compile(r"-([a-f0-9]{8,})\.")
+
+
+def _published_hash_prefix(file_name: str) -> str:
+    match = _HASH_IN_NAME.search(file_name)
+    if match is None:
+        raise WeightsUnavailableError(
+            f"{file_name!r} carries no sha256 prefix in its name, so it cannot be verified"
+        )
+    return match.group(1)
+
+
+_SHA256_CACHE: dict = {}
+_SHA256_LOCK = threading.Lock()
+
+
+def _sha256(path: Path) -> str:
+    """sha256 of ``path``, hashed once per (file, size, mtime) in this process."""
+    info = os.stat(path)
+    key = (os.path.realpath(path), info.st_size, info.st_mtime_ns)
+    with _SHA256_LOCK:
+        if key in _SHA256_CACHE:
+            return _SHA256_CACHE[key]
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest().startswith(expected)
+    with _SHA256_LOCK:
+        _SHA256_CACHE[key] = digest.hexdigest()
+    return _SHA256_CACHE[key]
+
+
+def _sha256_prefix_ok(path: Path, file_name: str) -> bool:
+    return _sha256(path).startswith(_published_hash_prefix(file_name))
 
 
 def _bundled_path(file_name: str) -> tuple[Path | None, str | None]:
@@ -266,49 +304,166 @@ def resolve_weights(backbone: str, weights="DEFAULT") -> ResolvedWeights:
     )
 
 
-def _load_state_dict_file(path: Path):
+#: Leading bytes of the two formats ``torch.save`` writes: a zip archive
+#: (since torch 1.6) and the legacy pickle stream (protocol 2+ starts 0x80).
+_ZIP_MAGIC = b"PK\x03\x04"
+_PICKLE_MAGIC = b"\x80"
+
+
+def _why_unloadable(path: Path, exc: BaseException) -> str:
+    """What is wrong with a checkpoint torch refused, in featleuk's words.
+
+    torch's own message is not passed on: for a refused pickle it advises
+    ``weights_only=False``, which is exactly how a planted file runs code.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if not head:
+        return "the file is empty (0 bytes)"
+    if not head.startswith((_ZIP_MAGIC, _PICKLE_MAGIC)):
+        return "it is not a PyTorch checkpoint (neither torch.save's zip archive nor its pickle format)"
+    if isinstance(exc, EOFError) or "central directory" in str(exc) or "zip archive" in str(exc):
+        return "the checkpoint is truncated or corrupt (the archive ends early or is damaged)"
+    import pickle
+
+    if isinstance(exc, pickle.UnpicklingError):
+        return (
+            "it holds Python objects other than tensors and plain containers (a pickled model "
+            "or code), which featleuk never unpickles. Load it only if you made it, then save "
+            "just the tensors: torch.save(model.state_dict(), path)"
+        )
+    return f"the checkpoint is corrupt ({type(exc).__name__})"
+
+
+def load_checkpoint(path, *, sha256_prefix: str | None = None) -> dict:
+    """Read a state dict from a checkpoint file, safely; the one loader featleuk uses.
+
+    The file is read with ``torch.load(weights_only=True)``: tensors and
+    plain containers only, so a planted pickle cannot run code. A nested
+    ``state_dict`` / ``model_state_dict`` / ``model`` entry is unwrapped and
+    a ``module.`` prefix (DataParallel) stripped.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The checkpoint file.
+    sha256_prefix : str or None, default=None
+        The hex prefix the file's sha256 must start with (torchvision
+        publishes it in its file names, e.g. ``mobilenet_v2-b0353104.pth``).
+        The hash is computed once per file and modification time in a
+        process.
+
+    Returns
+    -------
+    state : dict of str -> torch.Tensor
+
+    Raises
+    ------
+    WeightsUnavailableError
+        The file does not match ``sha256_prefix``, is empty, truncated, not a
+        checkpoint, holds pickled objects, holds no state dict, or has NaN or
+        infinite weights. The message names the file.
+    """
     import torch
 
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    path = Path(os.fspath(path))
+    if sha256_prefix is not None and not _sha256(path).startswith(sha256_prefix):
+        raise WeightsUnavailableError(
+            f"weights file {str(path)!r} does not match the published sha256 prefix "
+            f"{sha256_prefix!r}: it is damaged or not the genuine file. Delete it and put the "
+            "genuine file there (`featleuk weights` says where to get it)."
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - torch raises many types for bad files
+        raise WeightsUnavailableError(
+            f"cannot load weights file {str(path)!r}: {_why_unloadable(path, exc)}"
+        ) from None
     for key in ("state_dict", "model_state_dict", "model"):
         if isinstance(state, dict) and key in state and isinstance(state[key], dict):
             state = state[key]
-    if not isinstance(state, dict):
-        raise WeightsUnavailableError(f"{path} does not hold a state dict")
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise WeightsUnavailableError(
+            f"weights file {str(path)!r} does not hold a state dict (a mapping of names to tensors)"
+        )
     # DataParallel checkpoints prefix every key with "module.".
     if state and all(k.startswith("module.") for k in state):
         state = {k[len("module."):]: v for k, v in state.items()}
+    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise WeightsUnavailableError(
+            f"weights file {str(path)!r} has NaN or infinite values in {len(bad)} tensor(s) "
+            f"({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}): the file is damaged or "
+            "comes from a diverged training run, and would give NaN features"
+        )
     return state
+
+
+#: Serialises the builds that make a torchvision weights member serve a verified state dict.
+_MEMBER_LOCK = threading.Lock()
+
+
+@contextmanager
+def _serving(member, state):
+    """Make ``member.get_state_dict`` return ``state`` while torchvision builds the model.
+
+    torchvision's builders apply each member's model overrides (number of
+    classes, ``aux_logits``, image size...) and then call
+    ``weights.get_state_dict``; shadowing that one method on the member keeps
+    the overrides while the bytes come from :func:`load_checkpoint`.
+    """
+    with _MEMBER_LOCK:
+        member.get_state_dict = lambda *args, **kwargs: state
+        try:
+            yield
+        finally:
+            del member.get_state_dict
 
 
 def build_backbone(backbone: str, weights="DEFAULT", *, random_state=0):
     """Build a torchvision model with its weights, in eval mode, on the CPU.
 
+    The weights are read by :func:`load_checkpoint`; torchvision's own
+    weights are checked against the sha256 prefix of their file name.
+
+    Parameters
+    ----------
+    backbone : str
+        A torchvision classification model name.
+    weights : {"DEFAULT"}, str, path-like or None, default="DEFAULT"
+        As in :func:`resolve_weights`.
+    random_state : int or None, default=0
+        Seed of the random initialisation (``weights=None``).
+
     Returns
     -------
     model : torch.nn.Module
     resolved : ResolvedWeights
+
+    Raises
+    ------
+    WeightsUnavailableError
+        The weights are not on this machine, or their file fails
+        :func:`load_checkpoint`'s checks.
     """
     import torch
     import torchvision
 
     resolved = resolve_weights(backbone, weights)
+    state = None
+    if resolved.path is not None:
+        prefix = _published_hash_prefix(_file_name(resolved.enum)) if resolved.enum is not None else None
+        state = load_checkpoint(resolved.path, sha256_prefix=prefix)
     with torch.random.fork_rng(devices=[]):
         # Random initialisation (weights=None) is reproducible and leaves the
         # caller's global torch RNG untouched.
         torch.manual_seed(0 if random_state is None else int(random_state))
         if resolved.enum is not None:
-            # torchvision's own path: it finds the file in the hub cache and applies
-            # the member's model overrides (num_classes, aux_logits, ...).
-            if resolved.source.startswith("bundled") and resolved.path.parent != hub_checkpoint_dir():
-                model = torchvision.models.get_model(backbone, weights=None)
-                model.load_state_dict(_load_state_dict_file(resolved.path))
-            else:
+            with _serving(resolved.enum, state):
                 model = torchvision.models.get_model(backbone, weights=resolved.enum)
         else:
             model = torchvision.models.get_model(backbone, weights=None)
-            if resolved.path is not None:
-                state = _load_state_dict_file(resolved.path)
+            if state is not None:
                 try:
                     model.load_state_dict(state)
                 except RuntimeError as exc:

@@ -14,8 +14,10 @@ trees):
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import warnings
 from functools import partial
 from pathlib import Path
@@ -78,7 +80,14 @@ class _Record(NamedTuple):
 
 
 def _is_image(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".") and path.is_file()
+    """An entry that looks like an image: its suffix, not hidden, not a folder.
+
+    Broken symbolic links and link loops count too (``is_file`` says False
+    for them), so that they are reported in ``skipped`` rather than dropped.
+    """
+    if path.suffix.lower() not in IMAGE_SUFFIXES or path.name.startswith("."):
+        return False
+    return path.is_file() or (path.is_symlink() and not path.is_dir())
 
 
 def _images_in(folder: Path, recursive=False):
@@ -269,17 +278,28 @@ def _detect(root: Path, variant) -> str:
 # -- checking files -------------------------------------------------------------------
 
 
+def _unreachable(path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop (the link points back to itself)"
+    if os.path.islink(path) and exc.errno == errno.ENOENT:
+        return f"broken symbolic link (its target {os.readlink(path)!r} does not exist)"
+    return f"cannot access file ({exc.strerror})"
+
+
 def _problem(path, *, verify, max_pixels):
     """Why ``path`` cannot be used (a short reason), or None."""
     try:
-        if os.path.getsize(path) == 0:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file"
+        if info.st_size == 0:
             return "file is empty (0 bytes)"
         if verify:
             read_image(path, max_pixels=max_pixels)
     except ImageReadError as exc:
         return exc.reason
     except OSError as exc:
-        return f"cannot access file ({exc.strerror})"
+        return _unreachable(path, exc)
     return None
 
 
@@ -330,7 +350,9 @@ def load_image_folder(
     Files are listed, not decoded (unless ``verify=True``): pass
     ``bunch.filenames`` to any featleuk image step, which reads them lazily.
     Only ``featleuk.io.IMAGE_SUFFIXES`` files count (any case); hidden files
-    and folders and other files (README, Thumbs.db, .csv) are ignored.
+    and folders and other files (README, Thumbs.db, .csv) are ignored. Every
+    entry with an image suffix is either listed or reported (``on_error``):
+    empty files, broken symbolic links and link loops too.
 
     Parameters
     ----------
@@ -344,8 +366,10 @@ def load_image_folder(
         Aria only: which of ``Original/`` and ``Segmented/`` to read when
         the root holds them; ``None`` takes ``Original/`` if present.
     on_error : {"raise", "skip"}, default="raise"
-        What to do with an unreadable file: raise ``ImageReadError`` naming
-        it, or leave it out, list it in ``skipped`` and warn.
+        What to do with an unreadable file (empty, a broken symbolic link or
+        link loop, or with ``verify`` one that does not decode): raise
+        ``ImageReadError`` naming it, or leave it out, list it in ``skipped``
+        with the reason and warn.
     verify : bool, default=False
         Decode every image now (slower) rather than only checking that no
         file is empty; truncated and non-image files are then caught here
