@@ -275,11 +275,16 @@ class FeatureStore:
         blob = json.dumps(config, sort_keys=True, default=os.fspath)
         with self._lock:
             connection = self._connect()
-            try:
-                connection.execute("INSERT OR IGNORE INTO tables (config_key, config) VALUES (?, ?)", (key, blob))
-            except sqlite3.Error as exc:
-                self._raise_write_error(exc)
-            (table_id,) = connection.execute("SELECT id FROM tables WHERE config_key = ?", (key,)).fetchone()
+            select = "SELECT id FROM tables WHERE config_key = ?"
+            found = connection.execute(select, (key,)).fetchone()
+            if found is None:  # write only when new, so a full disk can still be read
+                try:
+                    connection.execute("INSERT OR IGNORE INTO tables (config_key, config) VALUES (?, ?)",
+                                       (key, blob))
+                except sqlite3.Error as exc:
+                    self._raise_write_error(exc)
+                found = connection.execute(select, (key,)).fetchone()
+            (table_id,) = found
         return FeatureTable(self, table_id, key, n_features=n_features, dtype=dtype)
 
     def tables(self) -> list[dict]:
@@ -310,7 +315,7 @@ class FeatureStore:
             raise StoreFullError(
                 errno.ENOSPC,
                 f"no space left on the disk of the feature store {self.path}: nothing of this write was "
-                "kept; free space, or move the store (memory=) to a larger disk",
+                "kept; free space, or put the store on a larger disk",
             ) from exc
         raise exc
 
