@@ -289,7 +289,8 @@ def paired_bootstrap_test(
     >>> poor = CVResult.from_predictions(y, np.where(np.arange(200) % 4 == 0, 1 - y, y),
     ...                                  name="poor")
     >>> test = paired_bootstrap_test(good, poor, metrics=["accuracy"])
-    >>> round(test["metrics"]["accuracy"]["difference"], 3), test["metrics"]["accuracy"]["p_value"] < 0.01
+    >>> acc = test["metrics"]["accuracy"]
+    >>> round(acc["difference"], 3), bool(acc["p_value"] < 0.01)
     (0.15, True)
     """
     metrics = _check_common(metrics, n_resamples, confidence, average)
@@ -329,7 +330,7 @@ def paired_bootstrap_test(
         if d.size:
             below = (np.count_nonzero(d <= 0) + 1) / (d.size + 1)
             above = (np.count_nonzero(d >= 0) + 1) / (d.size + 1)
-            p_value = min(1.0, 2.0 * min(below, above))
+            p_value = float(min(1.0, 2.0 * min(below, above)))
         else:
             p_value = math.nan
         out[m] = {"a": value_a[m], "b": value_b[m], "difference": value_a[m] - value_b[m],
