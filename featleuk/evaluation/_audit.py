@@ -182,9 +182,10 @@ def file_sequence_blocks(filenames, y, *, block_size="auto", X=None, cv=5, rando
         Block id of each file.
     info : dict
         ``block_size``, ``n_blocks``, ``n_unnumbered`` and, for ``"auto"``,
-        ``correlation_gap`` and ``neighbour_distance_ratio`` (mean distance
-        of files one number apart / random pairs: well below 1 means
-        consecutive files look alike).
+        ``correlation_gap`` (50 means "50 or more"),
+        ``neighbour_distance_ratio`` (mean distance of files one number
+        apart / random pairs: well below 1 means consecutive files look
+        alike) and ``rule`` (how the size was chosen, in words).
 
     Examples
     --------
@@ -202,12 +203,19 @@ def file_sequence_blocks(filenames, y, *, block_size="auto", X=None, cv=5, rando
     if block_size == "auto":
         if X is None:
             raise ValueError("block_size='auto' needs the feature matrix X")
+        max_gap = 50
         gap, ratio = _correlation_length(_embedding(X, random_state), sequences, numbers,
-                                         random_state=random_state)
+                                         max_gap=max_gap, random_state=random_state)
         smallest = min(np.bincount(np.unique(y, return_inverse=True)[1]))
         upper = max(1, smallest // (4 * cv))
-        block_size = int(min(max(10 * (gap or 1), 10), upper))
-        info.update(correlation_gap=gap, neighbour_distance_ratio=ratio)
+        wanted = max(10 * (gap or 1), 10)
+        block_size = int(min(wanted, upper))
+        reach = (f"neighbours stay closer than random pairs beyond {max_gap} numbers"
+                 if gap == max_gap else f"neighbours look alike up to {gap} numbers apart")
+        rule = f"{reach}; 10 x that is {wanted}"
+        rule += (f", capped at {upper} (a quarter of a fold of the smallest class)"
+                 if block_size < wanted else "")
+        info.update(correlation_gap=gap, neighbour_distance_ratio=ratio, rule=rule)
     elif int(block_size) != block_size or block_size < 1:
         raise ValueError(f"block_size must be a positive integer or 'auto', got {block_size!r}")
     block_size = int(block_size)
@@ -421,7 +429,8 @@ def leakage_audit(
         units = _merge_groupings(base)
         strategies.append(_run_strategy(
             "duplicates", estimator, X, y, units,
-            description=f"{units.max() + 1} groups of identical or near-identical images",
+            description=(f"{units.max() + 1} groups: each image with its identical or "
+                         "near-identical copies"),
             **common))
     sequence_info = cluster_info = None
     if filenames is not None:
@@ -429,11 +438,10 @@ def leakage_audit(
                                                      cv=cv, random_state=random_state)
         units = _merge_groupings(blocks, base)
         text = f"blocks of {sequence_info['block_size']} consecutive file numbers per class"
-        if "correlation_gap" in sequence_info:
-            text += (f" (10 x the gap of {sequence_info['correlation_gap']} numbers at which "
-                     "neighbours stop looking alike; files one number apart are "
-                     f"{sequence_info['neighbour_distance_ratio']:.2f} x as far apart as "
-                     "random pairs)")
+        if "rule" in sequence_info:
+            text += (f" ({sequence_info['rule']}; files one number apart are "
+                     f"{sequence_info['neighbour_distance_ratio']:.2f} x as far apart in "
+                     "feature space as random pairs of their class)")
         text += f"; {units.max() + 1} groups after merging duplicates"
         strategies.append(_run_strategy("sequence", estimator, X, y, units, description=text,
                                         **common))

@@ -59,6 +59,7 @@ def test_auto_block_size_sees_the_runs():
     assert info["neighbour_distance_ratio"] < 0.5  # neighbours are near-copies
     assert 7 <= info["correlation_gap"] <= 9  # the runs are 8 long
     assert info["block_size"] == 12  # 10 x 8, capped at a quarter of a fold (192 / 16)
+    assert "capped at 12" in info["rule"]
 
 
 def test_merge_groupings_is_transitive():
