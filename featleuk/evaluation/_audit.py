@@ -442,7 +442,8 @@ def leakage_audit(
             text += (f" ({sequence_info['rule']}; files one number apart are "
                      f"{sequence_info['neighbour_distance_ratio']:.2f} x as far apart in "
                      "feature space as random pairs of their class)")
-        text += f"; {units.max() + 1} groups after merging duplicates"
+        text += f"; {units.max() + 1} groups" + (" after merging duplicates" if groups is not None
+                                                else "")
         strategies.append(_run_strategy("sequence", estimator, X, y, units, description=text,
                                         **common))
     clusters, cluster_info = feature_clusters(X, y, n_clusters=n_clusters,
@@ -452,8 +453,8 @@ def leakage_audit(
         "clusters", estimator, X, y, units,
         description=(f"{cluster_info['method']}; median size {cluster_info['median_size']:g}, "
                      f"class purity {cluster_info['purity']:.2f}, adjusted Rand index vs "
-                     f"classes {cluster_info['adjusted_rand']:.2f}; {units.max() + 1} groups "
-                     "after merging duplicates"),
+                     f"classes {cluster_info['adjusted_rand']:.2f}; {units.max() + 1} groups"
+                     + (" after merging duplicates" if groups is not None else "")),
         **common))
     if subjects is not None:
         units = _merge_groupings(np.asarray(subjects), base)
