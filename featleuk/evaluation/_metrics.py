@@ -5,20 +5,19 @@ Cohen's kappa, MCC and ROC AUC; scikit-learn has no specificity and computes
 AUC only from probabilities, so this module derives every per-class number
 from one confusion matrix and computes AUC one-vs-rest from any score matrix
 (``predict_proba`` or ``decision_function``).
+
+Precision, recall and F-scores are macro-averaged over the classes, for two
+classes as for more; the only positive-class numbers are the ones named
+after the diagnostic test (sensitivity and specificity of a two-class
+problem). Every metric is computed from confusion-matrix counts by one
+vectorised function, which :mod:`featleuk.evaluation._bootstrap` also uses
+for thousands of resampled matrices at once.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-from sklearn.metrics import (
-    accuracy_score,
-    cohen_kappa_score,
-    confusion_matrix,
-    matthews_corrcoef,
-    roc_auc_score,
-)
+from sklearn.metrics import confusion_matrix, roc_auc_score
 
 __all__ = [
     "METRIC_NAMES",
@@ -94,10 +93,12 @@ def _ratio(num, den):
 
 
 def _per_class_counts(cm):
-    tp = np.diag(cm).astype(float)
-    fp = cm.sum(axis=0) - tp
-    fn = cm.sum(axis=1) - tp
-    tn = cm.sum() - tp - fp - fn
+    """TP, FP, FN, TN per class of one ``(K, K)`` or a stack ``(..., K, K)`` of matrices."""
+    cm = np.asarray(cm, dtype=float)
+    tp = np.diagonal(cm, axis1=-2, axis2=-1)
+    fp = cm.sum(axis=-2) - tp
+    fn = cm.sum(axis=-1) - tp
+    tn = cm.sum(axis=(-2, -1))[..., None] - tp - fp - fn
     return tp, fp, fn, tn
 
 
@@ -107,7 +108,7 @@ def _fbeta(precision, recall, beta):
 
 
 def _per_class_rates(cm):
-    """Per-class precision, recall, specificity, F1 and F2 from a confusion matrix."""
+    """Per-class precision, recall, specificity, F1 and F2 from confusion matrices."""
     tp, fp, fn, tn = _per_class_counts(cm)
     precision = _ratio(tp, tp + fp)
     recall = _ratio(tp, tp + fn)
@@ -117,6 +118,89 @@ def _per_class_rates(cm):
         "specificity": _ratio(tn, tn + fp),
         "f1": _fbeta(precision, recall, 1.0),
         "f2": _fbeta(precision, recall, 2.0),
+    }
+
+
+def _kappa_mcc(cm):
+    """Cohen's kappa and MCC of a stack ``(..., K, K)`` of confusion matrices.
+
+    The same formulas as scikit-learn's ``cohen_kappa_score`` (NaN when the
+    chance agreement is 1) and multi-class ``matthews_corrcoef`` (0 when a
+    marginal is constant), written on counts so that the bootstrap can
+    evaluate them for thousands of resampled matrices at once.
+    """
+    cm = np.asarray(cm, dtype=float)
+    n = cm.sum(axis=(-2, -1))
+    t = cm.sum(axis=-1)  # true counts per class
+    p = cm.sum(axis=-2)  # predicted counts per class
+    correct = np.diagonal(cm, axis1=-2, axis2=-1).sum(axis=-1)
+    chance = (t * p).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_o = correct / n
+        p_e = chance / (n * n)
+        kappa = np.where(p_e < 1.0, (p_o - p_e) / (1.0 - p_e), np.nan)
+    cov = correct * n - chance
+    var = (n * n - (p * p).sum(axis=-1)) * (n * n - (t * t).sum(axis=-1))
+    mcc = _ratio(cov, np.sqrt(np.clip(var, 0.0, None)))
+    return kappa, mcc
+
+
+def _combine(values, weights):
+    """Average per-class ``values`` (..., K) with ``weights`` (..., K); NaN propagates."""
+    total = weights.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (values * weights).sum(axis=-1) / total
+    return np.where(total > 0, mean, 0.0)
+
+
+def _metrics_from_counts(cm, aucs, average):
+    """Every metric of :data:`METRIC_NAMES` for a stack of confusion matrices.
+
+    Parameters
+    ----------
+    cm : ndarray of shape (..., K, K)
+        Confusion counts (rows true); may be fractional bootstrap weights.
+    aucs : ndarray of shape (..., K)
+        Per-class one-vs-rest AUC (NaN when unknown).
+    average : {"macro", "weighted", "binary"}
+
+    Returns
+    -------
+    dict of {name: ndarray of shape (...)}
+    """
+    cm = np.asarray(cm, dtype=float)
+    n_classes = cm.shape[-1]
+    rates = _per_class_rates(cm)
+    support = cm.sum(axis=-1)
+    if average == "binary":
+        weights = np.broadcast_to(np.array([0.0, 1.0]), support.shape)
+    elif average == "weighted":
+        weights = support
+    else:
+        weights = np.ones_like(support)
+    combined = {key: _combine(values, weights) for key, values in rates.items()}
+    if n_classes == 2:
+        # Diagnostic-test convention: sensitivity is the positive class's
+        # (labels[1]) recall and specificity the negative class's recall,
+        # whatever the average of precision, recall and F.
+        sensitivity = rates["recall"][..., 1]
+        specificity = rates["recall"][..., 0]
+    else:
+        sensitivity = combined["recall"]
+        specificity = combined["specificity"]
+    kappa, mcc = _kappa_mcc(cm)
+    n = cm.sum(axis=(-2, -1))
+    return {
+        "accuracy": _ratio(np.diagonal(cm, axis1=-2, axis2=-1).sum(axis=-1), n),
+        "precision": combined["precision"],
+        "recall": combined["recall"],
+        "sensitivity": sensitivity,
+        "specificity": specificity,
+        "f1": combined["f1"],
+        "f2": combined["f2"],
+        "cohen_kappa": kappa,
+        "mcc": mcc,
+        "roc_auc": _combine(np.asarray(aucs, dtype=float), weights),
     }
 
 
@@ -182,25 +266,44 @@ def classification_metrics(y_true, y_pred, y_score=None, *, labels=None, average
         and ``y_pred`` when ``None``. Pass the estimator's ``classes_`` when
         a test set may lack a class.
     average : {"macro", "weighted", "binary"}, default="macro"
-        How per-class precision, recall, specificity, F-scores and AUC are
-        combined. ``"macro"`` is the unweighted mean over classes;
-        ``"weighted"`` weights by class support. For a **two-class** problem
-        ``"macro"`` and ``"binary"`` report the positive class ``labels[1]``
-        (the diagnostic-test convention: sensitivity = positive-class recall,
-        specificity = negative-class recall), because the macro mean of
-        specificity over two classes equals the macro recall and says
-        nothing new.
+        How per-class precision, recall, F-scores and AUC are combined, for
+        two classes as for more. ``"macro"`` is the unweighted mean over
+        classes (so a classifier predicting one class everywhere gets a low
+        macro F1, also for two classes); ``"weighted"`` weights by class
+        support; ``"binary"`` (two classes only) reports the positive class
+        ``labels[1]`` alone, as scikit-learn's ``average="binary"``.
 
     Returns
     -------
     dict
         Keys :data:`METRIC_NAMES`: ``accuracy``, ``precision``, ``recall``,
-        ``sensitivity`` (= recall), ``specificity`` (TN / (TN + FP)), ``f1``,
-        ``f2`` (F-beta with beta = 2, favouring recall), ``cohen_kappa``,
-        ``mcc`` and ``roc_auc`` (one-vs-rest; NaN when ``y_score`` is None or
-        a class of ``labels`` is absent from ``y_true``). Kappa is NaN when
-        it is undefined (a single class in both ``y_true`` and ``y_pred``). Ratios with a zero
-        denominator count as 0, like scikit-learn's ``zero_division=0``.
+        ``sensitivity``, ``specificity``, ``f1``, ``f2`` (F-beta with
+        beta = 2, favouring recall), ``cohen_kappa``, ``mcc`` and
+        ``roc_auc`` (one-vs-rest; NaN when ``y_score`` is None or a class
+        of ``labels`` is absent from ``y_true``).
+
+        For **two classes**, ``sensitivity`` and ``specificity`` are the
+        diagnostic-test numbers of the positive class ``labels[1]``
+        (sensitivity = its recall, specificity = the negative class's
+        recall) whatever ``average`` is; ``recall`` is averaged as asked (the
+        macro recall is the balanced accuracy). For more classes,
+        ``sensitivity`` equals ``recall`` and ``specificity`` is the
+        one-vs-rest TN / (TN + FP) averaged the same way.
+
+        Kappa is NaN when it is undefined (a single class in both ``y_true``
+        and ``y_pred``). Ratios with a zero denominator count as 0, like
+        scikit-learn's ``zero_division=0``.
+
+    Examples
+    --------
+    A two-class classifier that predicts "leukemia" everywhere:
+
+    >>> m = classification_metrics(["healthy", "leukemia"] * 2, ["leukemia"] * 4)
+    >>> m["accuracy"], m["f1"], m["sensitivity"], m["specificity"]
+    (0.5, 0.3333333333333333, 1.0, 0.0)
+    >>> classification_metrics(["healthy", "leukemia"] * 2, ["leukemia"] * 4,
+    ...                        average="binary")["f1"]  # the positive class's F1
+    0.6666666666666666
     """
     if average not in _AVERAGES:
         raise ValueError(f"average must be one of {_AVERAGES}, got {average!r}")
@@ -213,44 +316,13 @@ def classification_metrics(y_true, y_pred, y_score=None, *, labels=None, average
         raise ValueError(f"average='binary' needs exactly two classes, got {n_classes}")
 
     cm = confusion_matrix(y_true, y_pred, labels=labels)
-    rates = _per_class_rates(cm)
     aucs = (
         _per_class_auc(y_true, score_matrix(y_score, n_classes), labels)
         if y_score is not None
         else np.full(n_classes, np.nan)
     )
-
-    if n_classes == 2 and average != "weighted":
-        # Positive class = labels[1]; its specificity is the negative-class recall.
-        def combine(values):
-            return float(values[1])
-    else:
-        weights = cm.sum(axis=1) if average == "weighted" else np.ones(n_classes)
-
-        def combine(values):
-            # NaN (absent-class AUC) propagates, as documented.
-            return float(np.average(values, weights=weights)) if weights.sum() > 0 else 0.0
-
-    # sklearn warns when a class is missing from y_pred or y_true; these
-    # counts are legitimate in small folds, and the numbers are still defined.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        kappa = cohen_kappa_score(y_true, y_pred, labels=labels)
-        mcc = matthews_corrcoef(y_true, y_pred)
-    recall = combine(rates["recall"])
-    return {
-        "accuracy": float(accuracy_score(y_true, y_pred)),
-        "precision": combine(rates["precision"]),
-        "recall": recall,
-        "sensitivity": recall,
-        "specificity": combine(rates["specificity"]),
-        "f1": combine(rates["f1"]),
-        "f2": combine(rates["f2"]),
-        "cohen_kappa": float(kappa),
-        "mcc": float(mcc),
-        "roc_auc": combine(aucs),
-    }
+    values = _metrics_from_counts(cm, aucs, average)
+    return {name: float(values[name]) for name in METRIC_NAMES}
 
 
 def per_class_report(y_true, y_pred, y_score=None, target_names=None, *, labels=None):

@@ -25,21 +25,71 @@ BIN_SCORE = np.array([0.1, 0.2, 0.3, 0.6, 0.9, 0.8, 0.7, 0.65, 0.4, 0.35])
 
 
 def test_binary_by_hand():
+    # Confusion matrix [[TN, FP], [FN, TP]] = [[3, 1], [2, 4]].
     m = classification_metrics(BIN_TRUE, BIN_PRED, BIN_SCORE)
     assert list(m) == list(METRIC_NAMES)
-    precision, recall = 4 / 5, 4 / 6  # TP / (TP + FP), TP / (TP + FN)
     assert m["accuracy"] == pytest.approx((4 + 3) / 10)
-    assert m["precision"] == pytest.approx(precision)
-    assert m["recall"] == pytest.approx(recall)
-    assert m["sensitivity"] == m["recall"]
-    assert m["specificity"] == pytest.approx(3 / 4)  # TN / (TN + FP) = negative-class recall
-    assert m["f1"] == pytest.approx(8 / 11)  # 2PR / (P + R) = (16/15) / (22/15)
-    assert m["f2"] == pytest.approx(20 / 29)  # 5PR / (4P + R) = (8/3) / (11.6/3)
+    # Macro over both classes: precision [3/5, 4/5], recall [3/4, 4/6].
+    assert m["precision"] == pytest.approx((3 / 5 + 4 / 5) / 2)
+    assert m["recall"] == pytest.approx((3 / 4 + 4 / 6) / 2)
+    # F1 [2/3, 8/11]; F2 = 5PR / (4P + R): [2.25 / 3.15 = 5/7, (8/3) / (11.6/3) = 20/29]
+    assert m["f1"] == pytest.approx((2 / 3 + 8 / 11) / 2)
+    assert m["f2"] == pytest.approx((5 / 7 + 20 / 29) / 2)
+    # The diagnostic-test numbers are the positive class's.
+    assert m["sensitivity"] == pytest.approx(4 / 6)  # TP / (TP + FN)
+    assert m["specificity"] == pytest.approx(3 / 4)  # TN / (TN + FP)
     # kappa: p_o = 0.7, p_e = 0.4 * 0.5 + 0.6 * 0.5 = 0.5 -> (0.7 - 0.5) / 0.5
     assert m["cohen_kappa"] == pytest.approx(0.4)
     # MCC = (TP TN - FP FN) / sqrt((TP+FP)(TP+FN)(TN+FP)(TN+FN)) = 10 / sqrt(5 * 6 * 4 * 5)
     assert m["mcc"] == pytest.approx(10 / math.sqrt(600))
     assert m["roc_auc"] == pytest.approx(22 / 24)
+
+
+def test_binary_average_reports_the_positive_class():
+    m = classification_metrics(BIN_TRUE, BIN_PRED, BIN_SCORE, average="binary")
+    assert m["precision"] == pytest.approx(4 / 5)
+    assert m["recall"] == m["sensitivity"] == pytest.approx(4 / 6)
+    assert m["f1"] == pytest.approx(8 / 11)
+    assert m["specificity"] == pytest.approx(3 / 4)
+
+
+def test_single_class_predictor_two_classes():
+    # An SVM predicting "positive" everywhere on balanced data: the positive
+    # class's F1 is 2 (1/2)(1) / (3/2) = 2/3, the negative class's 0.
+    y_true = np.array([0, 1] * 6)
+    m = classification_metrics(y_true, np.ones(12, int), np.ones(12))
+    assert m["f1"] == pytest.approx(1 / 3)
+    assert m["precision"] == pytest.approx(1 / 4)  # [0, 1/2]
+    assert m["recall"] == pytest.approx(1 / 2)  # [0, 1]: the balanced accuracy
+    assert m["f2"] == pytest.approx((0 + 5 / 6) / 2)  # positive: 5 (1/2)(1) / (4 (1/2) + 1)
+    assert m["sensitivity"] == 1.0 and m["specificity"] == 0.0
+    assert m["accuracy"] == 0.5 and m["cohen_kappa"] == 0.0 and m["mcc"] == 0.0
+    assert m["roc_auc"] == 0.5  # constant scores: every pair tied
+    assert classification_metrics(y_true, np.ones(12, int), average="binary")["f1"] == (
+        pytest.approx(2 / 3))
+
+
+def test_single_class_predictor_four_classes():
+    y_true = np.repeat(np.arange(4), 3)
+    m = classification_metrics(y_true, np.full(12, 2))
+    # Only class 2 has TP: precision 3/12, recall 1, F1 2 (1/4) / (5/4) = 2/5.
+    assert m["precision"] == pytest.approx(1 / 16)
+    assert m["recall"] == m["sensitivity"] == pytest.approx(1 / 4)
+    assert m["f1"] == pytest.approx(2 / 5 / 4)
+    assert m["specificity"] == pytest.approx(3 / 4)  # [1, 1, 0, 1]
+    assert m["accuracy"] == 0.25 and m["cohen_kappa"] == 0.0 and m["mcc"] == 0.0
+
+
+def test_kappa_mcc_match_scikit_learn_on_random_predictions():
+    from sklearn.metrics import cohen_kappa_score, matthews_corrcoef
+
+    rng = np.random.default_rng(1)
+    for n_classes in (2, 3, 5):
+        y_true = rng.integers(0, n_classes, 80)
+        y_pred = np.where(rng.random(80) < 0.6, y_true, rng.integers(0, n_classes, 80))
+        m = classification_metrics(y_true, y_pred)
+        assert m["cohen_kappa"] == pytest.approx(cohen_kappa_score(y_true, y_pred))
+        assert m["mcc"] == pytest.approx(matthews_corrcoef(y_true, y_pred))
 
 
 def test_binary_auc_same_from_proba_columns_and_margins():
@@ -53,7 +103,7 @@ def test_binary_auc_same_from_proba_columns_and_margins():
 def test_binary_string_labels_use_second_sorted_label_as_positive():
     names = np.array(["healthy", "leukemia"])
     m = classification_metrics(names[BIN_TRUE], names[BIN_PRED], BIN_SCORE)
-    assert m["precision"] == pytest.approx(4 / 5)
+    assert m["sensitivity"] == pytest.approx(4 / 6)
     assert m["specificity"] == pytest.approx(3 / 4)
 
 
