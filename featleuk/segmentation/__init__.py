@@ -5,11 +5,15 @@ whose raw mask goes through the one shared :class:`MaskPostprocessor` and
 comes out in one of three ``output`` modes: the image with the mask as a
 4th channel, the RGB image with the background blanked, or a crop around
 the largest nucleus. :func:`dice_score` and :func:`iou_score` measure masks
-against ground truth (``make_synthetic_smears(..., return_masks=True)``).
+against ground truth (``make_synthetic_smears(..., return_masks=True)``);
+:func:`evaluate_segmentation` scores a segmenter or a baseline function on a
+set of fields with bootstrap confidence intervals, and :func:`load_mask`
+reads a "background blacked out" reference mask.
 """
 
 from ._base import BaseSegmenter
 from ._channels import NUCLEUS_CHANNELS, nucleus_channel
+from ._evaluate import SegmentationEvaluation, evaluate_segmentation, load_mask
 from ._fcm import FuzzyCMeansSegmenter, fuzzy_cmeans
 from ._kmeans import KMeansSegmenter
 from ._metrics import dice_score, iou_score
@@ -26,10 +30,13 @@ __all__ = [
     "NUCLEUS_CHANNELS",
     "OUTPUT_MODES",
     "OtsuSegmenter",
+    "SegmentationEvaluation",
     "compose_output",
     "dice_score",
+    "evaluate_segmentation",
     "fuzzy_cmeans",
     "iou_score",
+    "load_mask",
     "nucleus_channel",
     "remove_small_objects",
     "split_touching_nuclei",
