@@ -198,8 +198,8 @@ def map_images(func, X, *, batch_size=32, n_jobs=None, show_progress=True, desc=
     Examples
     --------
     >>> import numpy as np
-    >>> map_images(np.mean, np.ones((3, 4, 4, 3), np.uint8), show_progress=False)
-    [1.0, 1.0, 1.0]
+    >>> map_images(lambda image: image.shape, [np.ones((6, 5, 3), np.uint8)] * 2, show_progress=False)
+    [(6, 5, 3), (6, 5, 3)]
     """
     return _flatten(map_image_batches(_per_image(func, n_jobs), X, batch_size=batch_size,
                                       show_progress=show_progress, desc=desc))
