@@ -49,15 +49,22 @@ def is_path_collection(X) -> bool:
     return False
 
 
-def _check_one_array(image, where: str) -> None:
+def _looks_channel_first(shape) -> bool:
+    """``(C, H, W)`` rather than ``(H, W, C)``: see :func:`check_images`."""
+    return shape[0] in (3, 4) and (shape[2] not in (3, 4) or shape[1] > 4)
+
+
+def _check_one_array(image, where: str, *, batch: bool = False) -> None:
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{where}: expected a numpy array, got {type(image).__name__}")
     if image.dtype != np.uint8:
         raise ValueError(f"{where}: images must be uint8, got dtype {image.dtype}")
-    if image.ndim != 3 or image.shape[2] not in (3, 4):
-        raise ValueError(
-            f"{where}: an image must have shape (H, W, 3) or (H, W, 4), got {image.shape}"
-        )
+    if image.ndim != 3 or image.shape[2] not in (3, 4) or _looks_channel_first(image.shape):
+        message = f"{where}: an image must have shape (H, W, 3) or (H, W, 4), got {image.shape}"
+        if image.ndim == 3 and _looks_channel_first(image.shape):
+            fix = "X.transpose(0, 2, 3, 1)" if batch else "[image.transpose(1, 2, 0) for image in X]"
+            message += f", which looks channel-first (C, H, W); pass {fix}"
+        raise ValueError(message)
     if image.shape[0] < 1 or image.shape[1] < 1:
         raise ValueError(f"{where}: empty image of shape {image.shape}")
 
@@ -65,9 +72,26 @@ def _check_one_array(image, where: str) -> None:
 def check_images(X, *, caller: str = "featleuk"):
     """Validate an image collection and return it in a canonical form.
 
-    Paths stay a list of ``str``; arrays must be uint8 with 3 or 4 channels.
-    A 3-D array (one image) is rejected with a hint, like scikit-learn's 1-D
-    ``X`` error.
+    Paths stay a list of ``str``; arrays must be uint8 with 3 or 4 channels
+    on the last axis. A 3-D array (one image) is rejected with a hint, like
+    scikit-learn's 1-D ``X`` error.
+
+    Channel-first arrays (PyTorch's ``(N, C, H, W)``) are rejected with the
+    transpose that fixes them. An image ``(A, B, C)`` is taken for
+    channel-first when ``A`` is 3 or 4 and either ``C`` is not 3 or 4, or
+    ``B`` is larger than 4: the channel-last reading would be a field 3 or
+    4 pixels high and wider than that, which no smear image is. So
+    ``(N, 3, 8, 4)`` is refused while a tiny ``(N, 4, 4, 3)`` image is not.
+
+    Parameters
+    ----------
+    X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+    caller : str, default="featleuk"
+        Named in error messages.
+
+    Returns
+    -------
+    list of str, ndarray or list of ndarray
 
     Raises
     ------
@@ -93,7 +117,7 @@ def check_images(X, *, caller: str = "featleuk"):
             )
         if X.shape[0] == 0:
             raise ValueError(f"{caller}: X contains no images")
-        _check_one_array(X[0], caller)
+        _check_one_array(X[0], caller, batch=True)
         return X
     if isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.dtype == object):
         if len(X) == 0:

@@ -2,7 +2,7 @@
 
 A pretrained torchvision backbone is run in inference mode and its pooled
 activations are returned as a feature matrix, for a classical classifier to
-learn from (MobileNetV2 + SVM in Das et al. 2022, seed 003).
+learn from (MobileNetV2 + SVM in Das et al. 2022).
 """
 
 from __future__ import annotations
@@ -15,22 +15,21 @@ from functools import lru_cache
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import check_random_state
 
-from ..images import check_images, iter_image_batches
-from ..utils import progress
+from ..base import ImageToFeaturesStep
+from ..images import take_images
+from ..utils._sklearn_compat import HasMethods, StrOptions
 from ._row_cache import RowCache, image_key
 
 __all__ = ["DeepFeatures"]
 
 
-def _take(X, index):
-    """Images ``index`` of a collection (paths, 4-D array or list of arrays)."""
-    if isinstance(X, np.ndarray):
-        return X[index]
-    return [X[i] for i in index]
+def _seed(random_state):
+    """An int seed for torch: an int as given, else one drawn from ``random_state`` (None: fresh)."""
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 class _FeatureTap:
@@ -158,7 +157,7 @@ def _export_onnx(tap, size) -> bytes:
     return buffer.getvalue()
 
 
-class DeepFeatures(TransformerMixin, BaseEstimator):
+class DeepFeatures(ImageToFeaturesStep):
     """Pooled features of a pretrained torchvision CNN.
 
     Parameters
@@ -182,8 +181,9 @@ class DeepFeatures(TransformerMixin, BaseEstimator):
         then normalise.
     mask : {"ignore", "blank"}, default="ignore"
         For 4-channel input (RGB + nucleus mask from a segmenter):
-        ``"ignore"`` drops the mask, ``"blank"`` sets the background to the
-        normalisation mean so only the nucleus is seen.
+        ``"ignore"`` drops the mask, ``"blank"`` blanks the background to
+        the normalisation mean (zero after normalising) so only the nucleus
+        is seen.
     batch_size : int, default=32
         Images decoded and run per forward pass (bounds memory).
     engine : {"auto", "torch", "onnx"}, default="auto"
@@ -196,10 +196,10 @@ class DeepFeatures(TransformerMixin, BaseEstimator):
         Directory of a per-image feature cache keyed by image content and this
         configuration, so repeated transforms (CV folds, grid-search
         candidates, several presets) extract each image once.
-    show_progress : bool, default=True
-        Show a tqdm progress bar over images.
-    random_state : int, default=0
-        Seeds the initialisation when ``weights=None``.
+    %(show_progress)s
+    random_state : int, RandomState instance or None, default=0
+        Seeds the initialisation when ``weights=None`` (an int is
+        repeatable; ``None`` or a ``RandomState`` instance draw a seed).
 
     Attributes
     ----------
@@ -212,8 +212,9 @@ class DeepFeatures(TransformerMixin, BaseEstimator):
         The engine that runs.
     preprocessing_ : featleuk.weights.Preprocessing
     n_features_out_ : int
-    n_images_seen_ : int
-        Number of images seen in ``fit``.
+    feature_names_out_ : ndarray of str
+        ``<backbone>_<layer>_<i>`` for each output column.
+    %(n_images_seen_)s
 
     Notes
     -----
@@ -230,17 +231,18 @@ class DeepFeatures(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
+        # A CNN runs on a whole batch: no per-image workers, so no n_jobs.
+        **{k: v for k, v in ImageToFeaturesStep._parameter_constraints.items() if k != "n_jobs"},
         "backbone": [str],
         "weights": [str, os.PathLike, None],
         "layer": [str],
         "preprocess": [StrOptions({"weights", "resize"})],
         "mask": [StrOptions({"ignore", "blank"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
         "engine": [StrOptions({"auto", "torch", "onnx"})],
         "memory": [str, os.PathLike, None, HasMethods(["cache"])],
-        "show_progress": ["boolean"],
-        "random_state": [Interval(Integral, 0, None, closed="left")],
+        "random_state": ["random_state"],
     }
+    _learns_from_data = False
 
     def __init__(
         self,
@@ -267,19 +269,18 @@ class DeepFeatures(TransformerMixin, BaseEstimator):
         self.show_progress = show_progress
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def _fit_images(self, X):
         """Load the backbone and its weights; ``X`` is only validated.
 
         The loaded (and, for onnx, exported) network is shared by every fit with
         the same backbone, weights, layer and engine in this process, so a grid
         search does not reload it for each candidate and fold.
         """
-        X = check_images(X, caller=type(self).__name__)
         weights_key = os.fspath(self.weights) if isinstance(self.weights, os.PathLike) else self.weights
         # A weights file's mtime joins the cache key, so an edited file is reloaded.
         stamp = os.stat(weights_key).st_mtime_ns if weights_key and os.path.isfile(weights_key) else None
-        frozen = _load_frozen(self.backbone, weights_key, self.random_state, self.layer, self.engine, stamp)
+        frozen = _load_frozen(self.backbone, weights_key, _seed(self.random_state), self.layer, self.engine,
+                              stamp)
         self.model_ = frozen.model
         self.weights_ = frozen.resolved.name
         self.pretrained_ = frozen.resolved.pretrained
@@ -287,8 +288,9 @@ class DeepFeatures(TransformerMixin, BaseEstimator):
         self.n_features_out_ = frozen.n_features_out
         self.engine_ = frozen.engine
         self._onnx_model = frozen.onnx_model
-        self.n_images_seen_ = len(X)
-        return self
+        prefix = f"{self.backbone}_{self.layer}".replace(".", "_")
+        self.feature_names_out_ = np.asarray([f"{prefix}_{i}" for i in range(self.n_features_out_)],
+                                             dtype=object)
 
     # -- engines -----------------------------------------------------------------
 
@@ -332,46 +334,29 @@ class DeepFeatures(TransformerMixin, BaseEstimator):
             "featleuk": __version__,
         }
 
-    def transform(self, X):
-        """Extract one feature row per image.
-
-        Returns
-        -------
-        ndarray of shape (n_images, n_features_out_), dtype float32
-        """
+    def _transform_batch(self, images):
         from .._torch_preprocess import to_tensor_batch
 
-        check_is_fitted(self, "model_")
-        X = check_images(X, caller=type(self).__name__)
-        out = np.empty((len(X), self.n_features_out_), dtype=np.float32)
-        todo = np.arange(len(X))
-        cache = keys = None
-        if self.memory is not None:
-            cache = RowCache(self.memory, self._cache_config())
-            # Paths are keyed by path, size and mtime (no decoding); arrays by pixels.
-            keys = [image_key(item) for item in X]
-            cached = [cache.get(key) for key in keys]
-            for i, row in enumerate(cached):
-                if row is not None:
-                    out[i] = row
-            todo = np.asarray([i for i, row in enumerate(cached) if row is None], dtype=int)
-        run = self._runner() if len(todo) else None
-        with progress(total=len(X), desc=f"{self.backbone} features", enabled=self.show_progress) as bar:
-            bar.update(len(X) - len(todo))
-            subset = X if len(todo) == len(X) else _take(X, todo)
-            for rows, images in iter_image_batches(subset, self.batch_size) if len(todo) else ():
-                index = todo[rows]
-                batch = to_tensor_batch(images, self.preprocessing_, mode=self.preprocess,
-                                        fill_mask=self.mask == "blank")
-                out[index] = run(batch)
-                if cache is not None:
-                    for i in index:
-                        cache.put(keys[i], out[i])
-                bar.update(len(index))
-        return out
+        batch = to_tensor_batch(images, self.preprocessing_, mode=self.preprocess,
+                                fill_mask=self.mask == "blank")
+        return np.asarray(self._runner()(batch), dtype=np.float32)
 
-    def get_feature_names_out(self, input_features=None):
-        """``<backbone>_<layer>_<i>`` for each output column."""
-        check_is_fitted(self, "n_features_out_")
-        prefix = f"{self.backbone}_{self.layer}".replace(".", "_")
-        return np.asarray([f"{prefix}_{i}" for i in range(self.n_features_out_)], dtype=object)
+    def _feature_rows(self, X, *, n_skipped=0):
+        """Rows from the cache where there are any; the other images go through the network."""
+        if self.memory is None:
+            return super()._feature_rows(X, n_skipped=n_skipped)
+        out = np.empty((len(X), self.n_features_out_), dtype=np.float32)
+        cache = RowCache(self.memory, self._cache_config())
+        # Paths are keyed by path, size and mtime (no decoding); arrays by pixels.
+        keys = [image_key(item) for item in X]
+        cached = [cache.get(key) for key in keys]
+        todo = np.asarray([i for i, row in enumerate(cached) if row is None], dtype=int)
+        for i, row in enumerate(cached):
+            if row is not None:
+                out[i] = row
+        if len(todo):
+            subset = X if len(todo) == len(X) else take_images(X, todo)
+            out[todo] = super()._feature_rows(subset, n_skipped=n_skipped + len(X) - len(todo))
+            for i in todo:
+                cache.put(keys[i], out[i])
+        return out

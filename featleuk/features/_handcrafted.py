@@ -19,16 +19,13 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from numbers import Integral
-from textwrap import indent
 
 import cv2
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
-from sklearn.utils.validation import check_is_fitted
 
-from ..images import check_images, iter_image_batches, split_mask
-from ..utils import parallel_map, progress
+from ..base import ImageToFeaturesStep
+from ..images import split_mask
+from ..utils._sklearn_compat import Interval
 
 __all__ = ["HandcraftedFeatures", "to_channel", "quantize", "blank_mask", "aggregate_angles",
            "aggregated_names", "CHANNELS"]
@@ -88,25 +85,22 @@ def aggregated_names(names, angle_labels, how: str) -> list[str]:
 COMMON_PARAMETERS_DOC = """\
 blank_color : int, RGB triple or None, default=None
     For 3-channel images whose background a segmenter blanked (its
-    ``"masked_rgb"`` output): pixels of exactly this colour are background
-    and the rest is the region. None: a 3-channel image has no mask.
-batch_size : int, default=64
-    Images decoded at a time (bounds memory for path input).
-n_jobs : int or None, default=None
-    Parallel workers over images (joblib; None or 1 runs in-process).
-show_progress : bool, default=True
-    Show a progress bar over images."""
+    ``"masked_rgb"`` output, same ``blank_color``): pixels of exactly this
+    colour are background and the rest is the region. None: a 3-channel
+    image has no mask.
+%(batch_size)s
+%(n_jobs)s
+%(show_progress)s"""
 
 COMMON_ATTRIBUTES_DOC = """\
 feature_names_out_ : ndarray of str
     Output column names; the last is ``<prefix>_mask_empty``.
 n_features_out_ : int
     Number of output columns.
-n_images_seen_ : int
-    Number of images seen in ``fit``."""
+%(n_images_seen_)s"""
 
 
-class HandcraftedFeatures(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
+class HandcraftedFeatures(ImageToFeaturesStep, metaclass=ABCMeta):
     """Base class: one feature vector per image, computed by ``_image_features``.
 
     Subclasses set ``_prefix`` (the feature-name prefix), extend
@@ -122,25 +116,20 @@ class HandcraftedFeatures(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
       describe (e.g. only specks below a minimum size): the row is then the
       empty-mask row.
 
-    Common parameters (documented in each family): ``blank_color``,
-    ``batch_size``, ``n_jobs`` and ``show_progress``.
+    Common parameters (documented in each family by ``%(common_parameters)s``):
+    ``blank_color``, ``batch_size``, ``n_jobs`` and ``show_progress``.
+    ``fit`` learns nothing from the images.
     """
 
     _prefix = "handcrafted"
 
     _parameter_constraints = {
+        **ImageToFeaturesStep._parameter_constraints,
         "blank_color": [None, Interval(Integral, 0, 255, closed="both"), "array-like"],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [None, Integral],
-        "show_progress": ["boolean"],
     }
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if cls.__doc__:
-            for marker, block in (("%(common_parameters)s", COMMON_PARAMETERS_DOC),
-                                  ("%(common_attributes)s", COMMON_ATTRIBUTES_DOC)):
-                cls.__doc__ = cls.__doc__.replace(marker, indent(block, "    ").lstrip())
+    _learns_from_data = False
+    _family_docs = {"common_parameters": COMMON_PARAMETERS_DOC,
+                    "common_attributes": COMMON_ATTRIBUTES_DOC}
 
     # -- subclass hooks ------------------------------------------------------------
 
@@ -155,23 +144,9 @@ class HandcraftedFeatures(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     def _image_features(self, rgb, mask):
         """The feature vector of one image (``mask`` is None or non-empty)."""
 
-    # -- estimator API -------------------------------------------------------------
+    # -- the image step hooks ------------------------------------------------------
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Validate the parameters and ``X``; nothing is learned from the images.
-
-        Parameters
-        ----------
-        X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
-            Images; a 4th channel is the nucleus mask (non-zero = nucleus).
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        X = check_images(X, caller=type(self).__name__)
+    def _fit_images(self, X):
         if self.blank_color is not None:
             color = np.asarray(self.blank_color)
             if color.size not in (1, 3) or not np.all((color >= 0) & (color <= 255)):
@@ -181,10 +156,8 @@ class HandcraftedFeatures(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         names = [f"{self._prefix}_{name}" for name in self._feature_names()]
         self.feature_names_out_ = np.asarray(names + [f"{self._prefix}_mask_empty"], dtype=object)
         self.n_features_out_ = len(self.feature_names_out_)
-        self.n_images_seen_ = len(X)
-        return self
 
-    def _one_image(self, image: np.ndarray) -> np.ndarray:
+    def _transform_image(self, image: np.ndarray) -> np.ndarray:
         """The feature row of one image, mask policy applied (runs in workers)."""
         rgb, mask = split_mask(image)
         if mask is None and self.blank_color is not None:
@@ -200,28 +173,3 @@ class HandcraftedFeatures(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         # Degenerate regions must never hand NaN/inf to a classifier.
         row[:-1] = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
         return row
-
-    def transform(self, X):
-        """Compute one feature row per image.
-
-        Parameters
-        ----------
-        X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
-
-        Returns
-        -------
-        ndarray of shape (n_images, n_features_out_), dtype float64
-        """
-        check_is_fitted(self, "feature_names_out_")
-        X = check_images(X, caller=type(self).__name__)
-        out = np.empty((len(X), self.n_features_out_), dtype=np.float64)
-        with progress(total=len(X), desc=f"{self._prefix} features", enabled=self.show_progress) as bar:
-            for rows, images in iter_image_batches(X, self.batch_size):
-                out[rows] = parallel_map(self._one_image, images, n_jobs=self.n_jobs, show_progress=False)
-                bar.update(len(images))
-        return out
-
-    def get_feature_names_out(self, input_features=None):
-        """Names of the output columns, ``<prefix>_<feature>``, last ``<prefix>_mask_empty``."""
-        check_is_fitted(self, "feature_names_out_")
-        return self.feature_names_out_.copy()

@@ -8,13 +8,17 @@ segmenter.
 - :class:`ColorDeconvolution`: haematoxylin / eosin / DAB separation.
 - :class:`ReinhardNormalizer`: match Lab mean and spread to reference images.
 - :class:`MacenkoNormalizer`: map stain vectors and concentrations to a reference.
-- :class:`Denoiser`: Gaussian, median or wavelet denoising (seed 002).
+- :class:`Denoiser`: Gaussian, median or wavelet denoising.
+
+Stain amounts (float, not images) come from the function
+:func:`stain_concentrations`, not from a pipeline step.
 """
 
+from ..images import stack_images  # noqa: F401  (kept for experiments/classical_pipelines.py)
+from ..utils import STAIN_CHANNELS, stain_concentrations
 from ._base import BaseImageTransformer
-from ._deconvolution import STAIN_CHANNELS, ColorDeconvolution, stain_concentrations
+from ._deconvolution import ColorDeconvolution
 from ._denoise import Denoiser
-from ._image_map import map_images, stack_images
 from ._macenko import MacenkoNormalizer, estimate_stain_matrix
 from ._reinhard import ReinhardNormalizer
 
@@ -26,7 +30,5 @@ __all__ = [
     "ReinhardNormalizer",
     "STAIN_CHANNELS",
     "estimate_stain_matrix",
-    "map_images",
-    "stack_images",
     "stain_concentrations",
 ]

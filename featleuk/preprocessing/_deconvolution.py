@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from skimage.color import hed2rgb, rgb2hed
-from ..utils._sklearn_compat import StrOptions
+from skimage.color import hed2rgb
 
+from ..utils import STAIN_CHANNELS, stain_concentrations
+from ..utils._sklearn_compat import Hidden, StrOptions
 from ._base import BaseImageTransformer
 
-__all__ = ["ColorDeconvolution", "STAIN_CHANNELS", "stain_concentrations"]
-
-#: Stain names in the channel order of ``skimage.color.rgb2hed``.
-STAIN_CHANNELS = ("hematoxylin", "eosin", "dab")
-
-
-def stain_concentrations(rgb):
-    """``rgb2hed`` of a uint8 image: per-pixel stain amounts, float64 ``(H, W, 3)``.
-
-    Channel 0 is hematoxylin (nuclei, purple-blue), 1 eosin (cytoplasm and
-    red cells, pink), 2 DAB (absent in Wright/Giemsa smears; a residual).
-    """
-    return rgb2hed(rgb)
+__all__ = ["ColorDeconvolution"]
 
 
 class ColorDeconvolution(BaseImageTransformer):
@@ -34,32 +23,35 @@ class ColorDeconvolution(BaseImageTransformer):
     ----------
     channels : tuple of {"hematoxylin", "eosin", "dab"}, default=("hematoxylin",)
         Stains to keep.
-    output : {"rgb", "concentration"}, default="rgb"
-        ``"rgb"``: the image recomposed from the kept stains only
+    output : {"rgb"}, default="rgb"
+        The image recomposed from the kept stains only
         (``skimage.color.hed2rgb``), a uint8 RGB image that any later image
-        step accepts (e.g. the haematoxylin-only view of the smear).
-        ``"concentration"``: the kept stains' amounts, float32
-        ``(H, W, len(channels))``, for analysis outside an image pipeline.
-    batch_size : int, default=32
-    n_jobs : int or None, default=None
-    show_progress : bool, default=True
+        step accepts (e.g. the haematoxylin-only view of the smear). Stain
+        amounts are floats, which no image step takes: get them with
+        :func:`~featleuk.preprocessing.stain_concentrations` instead.
+    %(batch_size)s
+    %(n_jobs)s
+    %(show_progress)s
 
     Attributes
     ----------
-    n_images_seen_ : int
-        Number of images passed to ``fit`` (nothing is learned).
+    channel_indices_ : ndarray of int
+        Positions of ``channels`` in :data:`STAIN_CHANNELS`.
+    %(n_images_seen_)s
 
     Notes
     -----
-    A 4th (mask) channel is appended unchanged to ``"rgb"`` output and, as
-    0 / 255 floats (numpy's type promotion), to ``"concentration"`` output.
+    ``fit`` learns nothing from the images. A 4th (mask) channel is
+    appended to the output unchanged.
     """
 
     _parameter_constraints = {
         **BaseImageTransformer._parameter_constraints,
         "channels": [tuple, list],
-        "output": [StrOptions({"rgb", "concentration"})],
+        # "concentration" passes validation so that fit can say where concentrations went.
+        "output": [StrOptions({"rgb"}), Hidden(StrOptions({"concentration"}))],
     }
+    _learns_from_data = False
 
     def __init__(self, channels=("hematoxylin",), output="rgb", *, batch_size=32, n_jobs=None,
                  show_progress=True):
@@ -70,6 +62,12 @@ class ColorDeconvolution(BaseImageTransformer):
         self.show_progress = show_progress
 
     def _fit_images(self, X):
+        if self.output == "concentration":
+            raise ValueError(
+                "ColorDeconvolution: output='concentration' was removed because image steps take "
+                "uint8 images only; compute stain amounts with "
+                "featleuk.preprocessing.stain_concentrations(rgb) (or featleuk.base.map_images("
+                "stain_concentrations, X) for a collection)")
         unknown = [c for c in self.channels if c not in STAIN_CHANNELS]
         if unknown or not self.channels or len(set(self.channels)) != len(self.channels):
             raise ValueError(
@@ -78,8 +76,6 @@ class ColorDeconvolution(BaseImageTransformer):
 
     def _transform_rgb(self, rgb):
         hed = stain_concentrations(rgb)
-        if self.output == "concentration":
-            return hed[..., self.channel_indices_].astype(np.float32)
         kept = np.zeros_like(hed)
         kept[..., self.channel_indices_] = hed[..., self.channel_indices_]
         return np.clip(np.rint(hed2rgb(kept) * 255.0), 0, 255).astype(np.uint8)

@@ -1,4 +1,4 @@
-"""Denoising of smear images (Gaussian, median or wavelet), as in seed 002's preprocessing."""
+"""Denoising of smear images (Gaussian, median or wavelet), as in Shehta et al. (2025)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ __all__ = ["Denoiser"]
 class Denoiser(BaseImageTransformer):
     """Remove sensor noise and small artefacts from each image.
 
-    Seed 002 (Table of preprocessing steps) denoises with "Gaussian
+    Shehta et al. (2025) denoise smears with "Gaussian
     blurring, median filtering, or even wavelet denoising"; all three are
     available here.
 
@@ -35,14 +35,17 @@ class Denoiser(BaseImageTransformer):
         Median window side (odd, >= 3).
     wavelet : str, default="db1"
         PyWavelets wavelet name for ``method="wavelet"``.
-    batch_size : int, default=32
-    n_jobs : int or None, default=None
-    show_progress : bool, default=True
+    %(batch_size)s
+    %(n_jobs)s
+    %(show_progress)s
 
     Attributes
     ----------
-    n_images_seen_ : int
-        Number of images passed to ``fit`` (nothing is learned).
+    %(n_images_seen_)s
+
+    Notes
+    -----
+    ``fit`` learns nothing from the images.
     """
 
     _parameter_constraints = {
@@ -52,6 +55,7 @@ class Denoiser(BaseImageTransformer):
         "kernel_size": [Interval(Integral, 3, None, closed="left")],
         "wavelet": [str],
     }
+    _learns_from_data = False
 
     def __init__(self, method="gaussian", *, sigma=1.0, kernel_size=3, wavelet="db1", batch_size=32,
                  n_jobs=None, show_progress=True):

@@ -81,16 +81,16 @@ class MacenkoNormalizer(BaseImageTransformer):
         Angle percentile for the robust extreme stain directions.
     beta : float, default=0.15
         OD threshold below which a pixel counts as background.
-    batch_size : int, default=32
-    n_jobs : int or None, default=None
-    show_progress : bool, default=True
+    %(batch_size)s
+    %(n_jobs)s
+    %(show_progress)s
 
     Attributes
     ----------
     stain_matrix_ : ndarray of shape (2, 3)
         Reference unit OD vectors (row 0 haematoxylin, row 1 eosin).
     max_concentrations_ : ndarray of shape (2,)
-    n_images_seen_ : int
+    %(n_images_seen_)s
 
     Notes
     -----

@@ -26,9 +26,9 @@ class ReinhardNormalizer(BaseImageTransformer):
 
     Parameters
     ----------
-    batch_size : int, default=32
-    n_jobs : int or None, default=None
-    show_progress : bool, default=True
+    %(batch_size)s
+    %(n_jobs)s
+    %(show_progress)s
 
     Attributes
     ----------
@@ -36,7 +36,7 @@ class ReinhardNormalizer(BaseImageTransformer):
         Lab means of the reference pixels.
     target_stds_ : ndarray of shape (3,)
         Lab standard deviations of the reference pixels.
-    n_images_seen_ : int
+    %(n_images_seen_)s
 
     Notes
     -----

@@ -6,17 +6,57 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, clone
-from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
+from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from ..images import check_images, split_mask
-from ..preprocessing import map_images, stack_images
-from ._channels import nucleus_channel
+from ..base import ImageToImageStep
+from ..images import split_mask, stack_images
+from ..utils._deprecation import deprecated_constraint, renamed_value, warn_renamed
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
+from ._channels import CHANNEL_OPTIONS, nucleus_channel, resolve_channel
 from ._outputs import CROP_MODES, OUTPUT_MODES, compose_output
 from ._postprocess import MaskPostprocessor
 
 __all__ = ["BaseSegmenter"]
+
+_COLOR = [Interval(Integral, 0, 255, closed="both"), tuple, list]
+
+#: The parameters every segmenter shares, documented once (``%(segmenter_parameters)s``).
+SEGMENTER_PARAMETERS_DOC = """\
+postprocess : MaskPostprocessor or None, default=None
+    Clean-up settings; ``None`` means ``MaskPostprocessor()``. Routed
+    parameters work: ``set_params(postprocess__min_size=0.01)`` after
+    passing a ``MaskPostprocessor`` instance.
+min_contrast : float, default=2.0
+    A mask is kept only if its median ``channel`` value exceeds the
+    rest of the image's by ``min_contrast`` robust standard deviations
+    (``(median_in - median_out) / (1.4826 MAD_out)``); otherwise the
+    image counts as having no nucleus. 0 disables the check.
+output : {"mask_channel", "masked_rgb", "crop"}, default="mask_channel"
+    See :func:`featleuk.segmentation.compose_output`.
+crop_size : int, default=128
+    Side of the ``"crop"`` output.
+crop_mode : {"largest", "all"}, default="largest"
+    Centre the ``"crop"`` on the largest nucleus, or cover every
+    nucleus of the image; one crop per image either way.
+crop_margin : float, default=0.15
+    Margin around the nucleus bounding box for ``"crop"``, as a fraction
+    of its side on each side.
+blank_color : int or tuple of 3 ints, default=0
+    Colour the background is blanked to in the ``"masked_rgb"`` output;
+    give feature steps after it the same ``blank_color``.
+background : int or tuple of 3 ints
+    Deprecated old name of ``blank_color``.
+%(batch_size)s
+%(n_jobs)s
+%(show_progress)s"""
+
+SEGMENTER_ATTRIBUTES_DOC = """\
+%(n_images_seen_)s
+empty_indices_ : ndarray of int
+    Positions, in the ``X`` of ``fit`` or ``fit_transform``, of the images
+    in which no nucleus was found. ``transform`` does not change it; use
+    :meth:`empty_indices` for other images."""
 
 
 def _stain_contrast(values, mask):
@@ -33,61 +73,51 @@ def _stain_contrast(values, mask):
     return (np.median(inside) - centre) / max(spread, 1e-6)
 
 
-class BaseSegmenter(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
-    """Shared machinery of the segmenters: batches, clean-up, output modes, empty masks.
+class BaseSegmenter(ImageToImageStep, metaclass=ABCMeta):
+    """Shared machinery of the segmenters: clean-up, output modes, empty masks.
 
     A subclass implements only ``_raw_mask(rgb) -> bool (H, W)`` (its
-    thresholding or clustering). This class
+    thresholding or clustering) and has a ``channel`` parameter (the
+    nucleus-high channel of :func:`nucleus_channel` it works on). This class
 
-    * validates parameters and images (paths or uint8 arrays, a 4th channel
-      of the input is ignored and replaced);
+    * validates parameters and images (paths or uint8 arrays; a 4th channel
+      of the input is ignored and replaced) and runs the per-image loop of
+      :class:`featleuk.base.ImageToImageStep`;
     * runs ``_raw_mask`` then the shared :class:`MaskPostprocessor` on each
-      image, over batches, with ``n_jobs`` joblib workers and one progress
-      bar;
+      image;
     * treats a uniform image (every pixel the same colour) as having no
       nucleus without calling ``_raw_mask``, since a clustering of a single
       colour is meaningless;
-    * rejects a mask whose pixels do not clearly stand out in the
-      segmenter's own stain channel (``min_contrast``, measured on
-      ``_contrast_channel``): thresholds and clusterings always
-      split *something*, so a field with no nucleus would otherwise come
-      back with its noise or red cells as "nucleus";
+    * rejects a mask whose pixels do not clearly stand out in ``channel``
+      (``min_contrast``): thresholds and clusterings always split
+      *something*, so a field with no nucleus would otherwise come back with
+      its noise or red cells as "nucleus";
     * builds the output image of the chosen ``output`` mode;
-    * records which images came out with an empty mask in ``empty_indices_``.
+    * records in ``empty_indices_`` which images of ``fit`` /
+      ``fit_transform`` came out with an empty mask. Their outputs are still
+      produced: an all-zero mask channel, an all-``blank_color`` image, or the
+      whole image resized for ``"crop"``, so feature steps downstream
+      receive them like any other image.
 
     The segmenters learn nothing across images (each image is segmented on
     its own), so using them before cross-validation cannot leak labels.
-
-    Attributes set by ``fit`` (and ``empty_indices_`` also by every
-    ``transform``):
-
-    n_images_seen_ : int
-        Number of images passed to ``fit``.
-    empty_indices_ : ndarray of int
-        Positions, in the ``X`` of the most recent ``fit``, ``transform`` or
-        ``fit_transform`` call, of the images in which no nucleus was found
-        (empty mask after post-processing). Their outputs are still
-        produced: an all-zero mask channel, an all-``background`` image, or
-        the whole image resized for ``"crop"``. Feature steps downstream
-        receive them like any other image.
     """
 
     _parameter_constraints: dict = {
+        **ImageToImageStep._parameter_constraints,
+        "channel": [StrOptions(CHANNEL_OPTIONS, deprecated={"gray"})],
         "postprocess": [HasMethods(["__call__", "get_params"]), None],
         "min_contrast": [Interval(Real, 0, None, closed="left")],
         "output": [StrOptions(set(OUTPUT_MODES))],
         "crop_size": [Interval(Integral, 8, None, closed="left")],
         "crop_mode": [StrOptions(set(CROP_MODES))],
         "crop_margin": [Interval(Real, 0, None, closed="left")],
-        "background": [Interval(Integral, 0, 255, closed="both"), tuple, list],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [Integral, None],
-        "show_progress": ["boolean"],
+        "blank_color": _COLOR,
+        "background": deprecated_constraint(*_COLOR),
     }
-
-    #: Name of the parameter holding the nucleus-high channel the
-    #: ``min_contrast`` check is measured on (see :func:`nucleus_channel`).
-    _contrast_channel_param = "channel"
+    _learns_from_data = False
+    _family_docs = {"segmenter_parameters": SEGMENTER_PARAMETERS_DOC,
+                    "segmenter_attributes": SEGMENTER_ATTRIBUTES_DOC}
 
     @abstractmethod
     def _raw_mask(self, rgb):
@@ -96,88 +126,104 @@ class BaseSegmenter(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     def _check_segmenter_params(self):
         """Extra checks of a subclass's parameters (called by ``fit``)."""
 
+    def _channel(self):
+        """The nucleus-high channel in force (current name, no warning)."""
+        return resolve_channel(self.channel, warn=False)
+
+    def _blank_color(self):
+        return renamed_value(self, "background", "blank_color")
+
+    def _channel_values(self, rgb):
+        return nucleus_channel(rgb, self._channel())
+
     def segment(self, rgb):
         """The cleaned boolean nucleus mask of one ``(H, W, 3)`` uint8 image.
 
         Usable after ``fit``; no output mode is applied.
+
+        Parameters
+        ----------
+        rgb : ndarray of shape (H, W, 3), uint8
+
+        Returns
+        -------
+        ndarray of shape (H, W), bool
         """
         empty = np.zeros(rgb.shape[:2], bool)
         if (rgb == rgb[0, 0]).all():
             return empty
         mask = self._postprocess_(self._raw_mask(rgb))
         if self.min_contrast > 0 and mask.any() and not mask.all():
-            values = nucleus_channel(rgb, getattr(self, self._contrast_channel_param))
-            if _stain_contrast(values, mask) < self.min_contrast:
+            if _stain_contrast(self._channel_values(rgb), mask) < self.min_contrast:
                 return empty
         return mask
 
-    def _process_one(self, image):
-        rgb, _ = split_mask(image)
-        rgb = np.ascontiguousarray(rgb)
-        mask = self.segment(rgb)
-        out = compose_output(rgb, mask, output=self.output, crop_size=self.crop_size,
-                             crop_mode=self.crop_mode, crop_margin=self.crop_margin,
-                             background=self.background)
-        return out, not mask.any()
+    # -- per image ---------------------------------------------------------------------
 
-    def _run(self, X, images_out):
-        X = check_images(X, caller=type(self).__name__)
-        step = self._process_one if images_out else self._is_empty
-        results = map_images(step, X, batch_size=self.batch_size, n_jobs=self.n_jobs,
-                             show_progress=self.show_progress, desc=type(self).__name__)
-        if images_out:
-            empty = [flag for _, flag in results]
-            outputs = stack_images([image for image, _ in results])
-        else:
-            empty, outputs = results, None
-        self.empty_indices_ = np.flatnonzero(np.asarray(empty, dtype=bool))
-        return X, outputs
+    def _rgb_and_mask(self, image):
+        rgb = np.ascontiguousarray(split_mask(image)[0])
+        return rgb, self.segment(rgb)
 
-    def _mask_one(self, image):
-        return self.segment(np.ascontiguousarray(split_mask(image)[0]))
+    def _compose(self, rgb, mask):
+        return compose_output(rgb, mask, output=self.output, crop_size=self.crop_size,
+                              crop_mode=self.crop_mode, crop_margin=self.crop_margin,
+                              blank_color=self._blank_color())
+
+    def _transform_image(self, image):
+        return self._compose(*self._rgb_and_mask(image))
+
+    def _output_and_flag(self, image):
+        rgb, mask = self._rgb_and_mask(image)
+        return self._compose(rgb, mask), not mask.any()
+
+    def _mask_image(self, image):
+        return self._rgb_and_mask(image)[1]
 
     def _is_empty(self, image):
-        return not self._mask_one(image).any()
+        return not self._mask_image(image).any()
+
+    # -- estimator API -----------------------------------------------------------------
 
     def _fit_setup(self):
+        resolve_channel(self.channel)  # FutureWarning for an old channel name
+        warn_renamed(self, "background", "blank_color")
         self._check_segmenter_params()
         postprocess = MaskPostprocessor() if self.postprocess is None else clone(self.postprocess)
         if isinstance(postprocess, MaskPostprocessor):
             postprocess.validate()
         self._postprocess_ = postprocess
 
+    def _fit_images(self, X):
+        self._fit_setup()
+        self.empty_indices_ = np.flatnonzero(self._map_images(self._is_empty, X))
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Validate parameters and segment ``X`` once to record ``empty_indices_``.
+    def fit_transform(self, X, y=None):
+        """``fit(X).transform(X)`` with one segmentation pass.
 
         Parameters
         ----------
-        X : paths, (N, H, W, 3|4) uint8 array or list of arrays
+        X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
         y : ignored
 
         Returns
         -------
-        self
+        ndarray of uint8, or list of arrays
+            As :meth:`transform`; ``empty_indices_`` lists the images with no nucleus.
         """
+        X = self._check_images(X)
         self._fit_setup()
-        X, _ = self._run(X, images_out=False)
+        results = self._map_images(self._output_and_flag, X)
+        self.empty_indices_ = np.flatnonzero([empty for _, empty in results])
         self.n_images_seen_ = len(X)
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X, y=None):
-        """``fit(X).transform(X)`` with one segmentation pass."""
-        self._fit_setup()
-        X, outputs = self._run(X, images_out=True)
-        self.n_images_seen_ = len(X)
-        return outputs
+        return stack_images([image for image, _ in results])
 
     def transform(self, X):
         """Segment every image and return the images of the chosen ``output`` mode.
 
         Parameters
         ----------
-        X : paths, (N, H, W, 3|4) uint8 array or list of arrays
+        X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
 
         Returns
         -------
@@ -185,15 +231,35 @@ class BaseSegmenter(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
             ``(N, H, W, 4)`` for ``"mask_channel"``, ``(N, H, W, 3)`` for
             ``"masked_rgb"``, ``(N, crop_size, crop_size, 4)`` for
             ``"crop"``; a list when input images differ in size (except
-            ``"crop"``). Updates ``empty_indices_``.
+            ``"crop"``). Fitted attributes are left alone: the images with
+            no nucleus are :meth:`empty_indices` of ``X``.
+        """
+        return super().transform(X)
+
+    def empty_indices(self, X):
+        """Positions of the images of ``X`` in which no nucleus is found.
+
+        Parameters
+        ----------
+        X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+
+        Returns
+        -------
+        ndarray of int
         """
         check_is_fitted(self, "n_images_seen_")
-        return self._run(X, images_out=True)[1]
+        return np.flatnonzero(self._map_images(self._is_empty, self._check_images(X)))
 
     def predict_masks(self, X):
-        """Boolean nucleus masks ``(N, H, W)`` (a list if sizes differ), for scoring."""
+        """Boolean nucleus masks, for scoring against ground truth.
+
+        Parameters
+        ----------
+        X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+
+        Returns
+        -------
+        ndarray of shape (N, H, W), bool, or list of arrays when sizes differ
+        """
         check_is_fitted(self, "n_images_seen_")
-        X = check_images(X, caller=type(self).__name__)
-        masks = map_images(self._mask_one, X, batch_size=self.batch_size, n_jobs=self.n_jobs,
-                           show_progress=self.show_progress, desc=type(self).__name__)
-        return stack_images(masks)
+        return stack_images(self._map_images(self._mask_image, self._check_images(X)))

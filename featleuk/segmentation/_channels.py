@@ -8,12 +8,14 @@ haematoxylin-stained against a pale pink background and pink red cells.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from skimage.color import rgb2gray, rgb2hsv, rgb2lab
 
-from ..preprocessing import stain_concentrations
+from ..utils import stain_concentrations
 
-__all__ = ["NUCLEUS_CHANNELS", "nucleus_channel"]
+__all__ = ["NUCLEUS_CHANNELS", "CHANNEL_OPTIONS", "nucleus_channel", "resolve_channel"]
 
 
 def _lab_a(rgb):
@@ -40,7 +42,7 @@ def _hed_h(rgb):
     return stain_concentrations(rgb)[..., 0]  # haematoxylin binds nuclear chromatin
 
 
-def _gray(rgb):
+def _darkness(rgb):
     return 1.0 - rgb2gray(rgb)  # nuclei are the darkest pixels
 
 
@@ -51,8 +53,28 @@ NUCLEUS_CHANNELS = {
     "purple": _purple,
     "hsv_s": _hsv_s,
     "hed_h": _hed_h,
-    "gray": _gray,
+    "darkness": _darkness,
 }
+
+#: Old channel names still accepted (with a FutureWarning) -> current name.
+#: "gray" was renamed because the feature families' ``channel="gray"`` is a
+#: different thing (the BT.601 luma itself, dark nuclei low).
+_RENAMED_CHANNELS = {"gray": "darkness"}
+
+#: What a segmenter's ``channel`` accepts: the channels and their old names.
+CHANNEL_OPTIONS = set(NUCLEUS_CHANNELS) | set(_RENAMED_CHANNELS)
+
+
+def resolve_channel(channel, *, warn=True):
+    """The current name of ``channel`` (FutureWarning for an old name when ``warn``)."""
+    if channel in _RENAMED_CHANNELS:
+        new = _RENAMED_CHANNELS[channel]
+        if warn:
+            warnings.warn(f"channel={channel!r} was renamed channel={new!r} (the feature families' "
+                          f"'gray' is the luma, not its inverse); {channel!r} will be removed in a "
+                          "future release", FutureWarning, stacklevel=3)
+        return new
+    return channel
 
 
 def nucleus_channel(rgb, channel):
@@ -61,13 +83,14 @@ def nucleus_channel(rgb, channel):
     Parameters
     ----------
     rgb : ndarray of shape (H, W, 3), uint8
-    channel : {"lab_a", "lab_b", "purple", "hsv_s", "hed_h", "gray"}
+    channel : {"lab_a", "lab_b", "purple", "hsv_s", "hed_h", "darkness"}
         CIE Lab a* (magenta), minus Lab b* (blue), a* - b* (purple), HSV saturation,
         haematoxylin amount from HED colour deconvolution, or one minus the
-        luminance.
+        luminance of ``skimage.color.rgb2gray`` (``"gray"``, its old name,
+        still works with a FutureWarning).
 
     Returns
     -------
     ndarray of shape (H, W), float64
     """
-    return np.asarray(NUCLEUS_CHANNELS[channel](rgb), dtype=np.float64)
+    return np.asarray(NUCLEUS_CHANNELS[resolve_channel(channel)](rgb), dtype=np.float64)

@@ -6,10 +6,8 @@ from numbers import Integral, Real
 
 import cv2
 import numpy as np
-from ..utils._sklearn_compat import Interval, StrOptions
-
+from ..utils._sklearn_compat import Interval
 from ._base import BaseSegmenter
-from ._channels import NUCLEUS_CHANNELS, nucleus_channel
 
 __all__ = ["FuzzyCMeansSegmenter", "fuzzy_cmeans"]
 
@@ -98,7 +96,7 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
     channel (the most purple by default), not a fixed index; the mask is cleaned
     by the shared :class:`MaskPostprocessor`. With its iterative opening /
     closing this is the EFCM + iterative morphological processing
-    segmentation of seed 000 ref [3] (Dharani et al. 2020).
+    segmentation of Dharani et al. (2020).
 
     Parameters
     ----------
@@ -115,7 +113,8 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
         Weight of the local mean (the spatial term); 0 disables it.
     enhanced : bool, default=True
         EnFCM on the histogram (fast) or FCM on every pixel.
-    channel : {"purple", "hed_h", "lab_a", "lab_b", "hsv_s", "gray"}, default="purple"
+    channel : {"purple", "hed_h", "lab_a", "lab_b", "hsv_s", "darkness"}, default="purple"
+        The nucleus-high channel clustered (see :func:`nucleus_channel`).
     window_size : int, default=3
         Side of the local-mean window.
     n_levels : int, default=256
@@ -124,14 +123,11 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
     tol : float, default=1e-5
         Convergence tolerance on the centres, in units of the channel
         rescaled to [0, 1].
-    postprocess, min_contrast, output, crop_size, crop_mode, crop_margin, background, batch_size, n_jobs, show_progress
-        As in :class:`OtsuSegmenter`.
+    %(segmenter_parameters)s
 
     Attributes
     ----------
-    n_images_seen_ : int
-    empty_indices_ : ndarray of int
-        Images of the last ``fit`` / ``transform`` input with no nucleus.
+    %(segmenter_attributes)s
 
     References
     ----------
@@ -145,17 +141,17 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
         "m": [Interval(Real, 1, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "enhanced": ["boolean"],
-        "channel": [StrOptions(set(NUCLEUS_CHANNELS))],
         "window_size": [Interval(Integral, 1, None, closed="left")],
         "n_levels": [Interval(Integral, 2, 65536, closed="both")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, n_clusters=4, m=2.0, alpha=0.5, enhanced=True, *, channel="purple",
+    def __init__(self, n_clusters=4, *, m=2.0, alpha=0.5, enhanced=True, channel="purple",
                  window_size=3, n_levels=256, max_iter=100, tol=1e-5, postprocess=None, min_contrast=2.0,
                  output="mask_channel", crop_size=128, crop_mode="largest", crop_margin=0.15,
-                 background=0, batch_size=32, n_jobs=None, show_progress=True):
+                 blank_color=0, background="deprecated", batch_size=32, n_jobs=None,
+                 show_progress=True):
         self.n_clusters = n_clusters
         self.m = m
         self.alpha = alpha
@@ -171,6 +167,7 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
         self.crop_size = crop_size
         self.crop_mode = crop_mode
         self.crop_margin = crop_margin
+        self.blank_color = blank_color
         self.background = background
         self.batch_size = batch_size
         self.n_jobs = n_jobs
@@ -178,7 +175,7 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
 
     def smoothed_channel(self, rgb):
         """``xi``: the channel blended with its local mean, rescaled to [0, 1]."""
-        x = nucleus_channel(rgb, self.channel).astype(np.float32)
+        x = self._channel_values(rgb).astype(np.float32)
         local_mean = cv2.blur(x, (self.window_size, self.window_size), borderType=cv2.BORDER_REFLECT)
         xi = (x + self.alpha * local_mean) / (1.0 + self.alpha)
         low, high = float(xi.min()), float(xi.max())

@@ -6,10 +6,12 @@ from numbers import Integral
 
 import numpy as np
 from skimage.color import rgb2hsv, rgb2lab
-from ..utils._sklearn_compat import Interval, StrOptions
+from sklearn.utils import check_random_state
 
+from ..utils._deprecation import deprecated_constraint, renamed_value, warn_renamed
+from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import BaseSegmenter
-from ._channels import NUCLEUS_CHANNELS, nucleus_channel
+from ._channels import CHANNEL_OPTIONS, resolve_channel
 
 __all__ = ["KMeansSegmenter", "kmeans_centres"]
 
@@ -74,14 +76,14 @@ class KMeansSegmenter(BaseSegmenter):
     Each image's pixels are clustered into ``n_clusters`` colours
     (background, red cells / cytoplasm, nucleus for the default 3) in
     ``color_space``. The nucleus cluster is the one whose pixels have the
-    largest mean of the stain channel ``stain_channel`` (Lab a* - b*, the
+    largest mean of the nucleus-high ``channel`` (Lab a* - b*, the
     most purple, by default) - chosen by colour, never by cluster index, which k-means does
     not keep stable between images. The mask is cleaned by the shared
     :class:`MaskPostprocessor`.
 
-    This is the segmentation of seed 003 ref [7] (there marker-based
-    watershed; k-means colour clustering in the featleuk preset) and seed
-    001 ref [1] (Laosai & Chamnongthai 2014, k-means + SVM).
+    This is the segmentation of Laosai & Chamnongthai (2014) (k-means +
+    SVM), and stands in for the marker-based watershed of the 2017 GLCM +
+    random forest pipeline listed in the review of Yousif et al.
 
     Parameters
     ----------
@@ -89,7 +91,7 @@ class KMeansSegmenter(BaseSegmenter):
     color_space : {"lab", "hsv", "rgb"}, default="lab"
         Space in which colours are clustered (Lab distances are closest to
         perceived colour differences).
-    stain_channel : {"purple", "hed_h", "lab_a", "lab_b", "hsv_s", "gray"}, default="purple"
+    channel : {"purple", "hed_h", "lab_a", "lab_b", "hsv_s", "darkness"}, default="purple"
         The nucleus cluster maximises the mean of this nucleus-high channel;
         ``min_contrast`` is measured on it too.
     max_pixels : int, default=4096
@@ -98,38 +100,38 @@ class KMeansSegmenter(BaseSegmenter):
         keeps the cost per image flat.
     n_init : int, default=3
         k-means restarts.
-    random_state : int or None, default=0
-        Seeds the pixel sample and k-means afresh for every image, so an
-        image's mask does not depend on the images before it; ``None`` is
-        not repeatable.
-    postprocess, min_contrast, output, crop_size, crop_mode, crop_margin, background, batch_size, n_jobs, show_progress
-        As in :class:`OtsuSegmenter`.
+    random_state : int, RandomState instance or None, default=0
+        An int seeds the pixel sample and k-means afresh for every image, so
+        an image's mask does not depend on the images before it. ``None``
+        (numpy's global generator) or a ``RandomState`` instance are shared
+        by the images in turn and are not repeatable.
+    %(segmenter_parameters)s
+    stain_channel : str
+        Deprecated old name of ``channel``.
 
     Attributes
     ----------
-    n_images_seen_ : int
-    empty_indices_ : ndarray of int
-        Images of the last ``fit`` / ``transform`` input with no nucleus.
+    %(segmenter_attributes)s
     """
 
     _parameter_constraints = {
         **BaseSegmenter._parameter_constraints,
         "n_clusters": [Interval(Integral, 2, None, closed="left")],
         "color_space": [StrOptions(set(_COLOR_SPACES))],
-        "stain_channel": [StrOptions(set(NUCLEUS_CHANNELS))],
+        "stain_channel": deprecated_constraint(StrOptions(CHANNEL_OPTIONS)),
         "max_pixels": [Interval(Integral, 16, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
-        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "random_state": ["random_state"],
     }
-    _contrast_channel_param = "stain_channel"
 
-    def __init__(self, n_clusters=3, color_space="lab", *, stain_channel="purple", max_pixels=4096,
-                 n_init=3, random_state=0, postprocess=None, min_contrast=2.0, output="mask_channel",
-                 crop_size=128, crop_mode="largest", crop_margin=0.15, background=0, batch_size=32,
-                 n_jobs=None, show_progress=True):
+    def __init__(self, n_clusters=3, color_space="lab", *, channel="purple", max_pixels=4096,
+                 n_init=3, random_state=0, postprocess=None, min_contrast=2.0,
+                 output="mask_channel", crop_size=128, crop_mode="largest", crop_margin=0.15,
+                 blank_color=0, background="deprecated", batch_size=32, n_jobs=None,
+                 show_progress=True, stain_channel="deprecated"):
         self.n_clusters = n_clusters
         self.color_space = color_space
-        self.stain_channel = stain_channel
+        self.channel = channel
         self.max_pixels = max_pixels
         self.n_init = n_init
         self.random_state = random_state
@@ -139,16 +141,25 @@ class KMeansSegmenter(BaseSegmenter):
         self.crop_size = crop_size
         self.crop_mode = crop_mode
         self.crop_margin = crop_margin
+        self.blank_color = blank_color
         self.background = background
         self.batch_size = batch_size
         self.n_jobs = n_jobs
         self.show_progress = show_progress
+        self.stain_channel = stain_channel
+
+    def _channel(self):
+        return resolve_channel(renamed_value(self, "stain_channel", "channel"), warn=False)
+
+    def _check_segmenter_params(self):
+        warn_renamed(self, "stain_channel", "channel")
+        resolve_channel(renamed_value(self, "stain_channel", "channel"))
 
     def _raw_mask(self, rgb):
         features = _COLOR_SPACES[self.color_space](rgb).reshape(-1, 3)
-        # Fresh generator per image from the same seed: an image's mask does
-        # not depend on which images were segmented before it.
-        rng = np.random.RandomState(self.random_state)
+        # An int gives a fresh generator per image from the same seed: an
+        # image's mask does not depend on which images were segmented before it.
+        rng = check_random_state(self.random_state)
         sample = features
         if len(features) > self.max_pixels:
             sample = features[rng.choice(len(features), self.max_pixels, replace=False)]
@@ -157,7 +168,7 @@ class KMeansSegmenter(BaseSegmenter):
         if n_clusters < 2:
             return np.zeros(rgb.shape[:2], bool)
         labels = _squared_distances(features, centres).argmin(axis=1)
-        stain = nucleus_channel(rgb, self.stain_channel).ravel()
+        stain = self._channel_values(rgb).ravel()
         means = np.array([stain[labels == k].mean() if np.any(labels == k) else -np.inf
                           for k in range(n_clusters)])
         return (labels == int(np.argmax(means))).reshape(rgb.shape[:2])

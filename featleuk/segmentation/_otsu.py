@@ -6,10 +6,8 @@ from numbers import Integral
 
 import numpy as np
 from skimage.filters import threshold_multiotsu, threshold_otsu
-from ..utils._sklearn_compat import Interval, StrOptions
-
+from ..utils._sklearn_compat import Interval
 from ._base import BaseSegmenter
-from ._channels import NUCLEUS_CHANNELS, nucleus_channel
 
 __all__ = ["OtsuSegmenter"]
 
@@ -26,49 +24,24 @@ class OtsuSegmenter(BaseSegmenter):
     mode between the background and the nuclei. The mask is then cleaned by
     the shared :class:`MaskPostprocessor`.
 
-    This is the segmentation of seed 001 ref [9] (Otsu's threshold on an
+    This is the segmentation of Joshi et al. (2013) (Otsu's threshold on an
     enhanced image, then a KNN classifier).
 
     Parameters
     ----------
-    channel : {"purple", "hed_h", "lab_a", "lab_b", "hsv_s", "gray"}, default="purple"
+    channel : {"purple", "hed_h", "lab_a", "lab_b", "hsv_s", "darkness"}, default="purple"
         Lab a* - b* (purple: the default, because on Aria-style fields the
         grey-blue red cells are as haematoxylin-dense as the nuclei but not
         magenta), haematoxylin (colour deconvolution), Lab a*, minus Lab b*,
-        HSV saturation, or inverted grey level.
+        HSV saturation, or one minus the luminance (``"gray"``, its old name,
+        still works with a FutureWarning).
     n_classes : int, default=2
         Number of Otsu classes (2 = classic Otsu).
-    postprocess : MaskPostprocessor or None, default=None
-        Clean-up settings; ``None`` means ``MaskPostprocessor()``. Routed
-        parameters work: ``set_params(postprocess__min_size=0.01)`` after
-        passing a ``MaskPostprocessor`` instance.
-    min_contrast : float, default=2.0
-        A mask is kept only if its median ``channel`` value exceeds the
-        rest of the image's by ``min_contrast`` robust standard deviations
-        (``(median_in - median_out) / (1.4826 MAD_out)``); otherwise the
-        image counts as having no nucleus. 0 disables the check.
-    output : {"mask_channel", "masked_rgb", "crop"}, default="mask_channel"
-        See :func:`featleuk.segmentation.compose_output`.
-    crop_size : int, default=128
-        Side of the ``"crop"`` output.
-    crop_mode : {"largest", "all"}, default="largest"
-        Centre the ``"crop"`` on the largest nucleus, or cover every
-        nucleus of the image; one crop per image either way.
-    crop_margin : float, default=0.15
-        Margin around the nucleus bounding box for ``"crop"``, as a fraction
-        of its side on each side.
-    background : int or tuple of 3 ints, default=0
-        Fill colour of the background for ``"masked_rgb"``.
-    batch_size : int, default=32
-    n_jobs : int or None, default=None
-        joblib workers (per image).
-    show_progress : bool, default=True
+    %(segmenter_parameters)s
 
     Attributes
     ----------
-    n_images_seen_ : int
-    empty_indices_ : ndarray of int
-        Images of the last ``fit`` / ``transform`` input with no nucleus.
+    %(segmenter_attributes)s
 
     See Also
     --------
@@ -77,13 +50,13 @@ class OtsuSegmenter(BaseSegmenter):
 
     _parameter_constraints = {
         **BaseSegmenter._parameter_constraints,
-        "channel": [StrOptions(set(NUCLEUS_CHANNELS))],
         "n_classes": [Interval(Integral, 2, 5, closed="both")],
     }
 
     def __init__(self, channel="purple", *, n_classes=2, postprocess=None, min_contrast=2.0,
                  output="mask_channel", crop_size=128, crop_mode="largest", crop_margin=0.15,
-                 background=0, batch_size=32, n_jobs=None, show_progress=True):
+                 blank_color=0, background="deprecated", batch_size=32, n_jobs=None,
+                 show_progress=True):
         self.channel = channel
         self.n_classes = n_classes
         self.postprocess = postprocess
@@ -92,13 +65,14 @@ class OtsuSegmenter(BaseSegmenter):
         self.crop_size = crop_size
         self.crop_mode = crop_mode
         self.crop_margin = crop_margin
+        self.blank_color = blank_color
         self.background = background
         self.batch_size = batch_size
         self.n_jobs = n_jobs
         self.show_progress = show_progress
 
     def _raw_mask(self, rgb):
-        values = nucleus_channel(rgb, self.channel)
+        values = self._channel_values(rgb)
         levels = np.unique(values)
         if len(levels) <= self.n_classes:
             # Too few grey levels to threshold: the top level is the nucleus

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import cv2
 import numpy as np
+
+from ..utils._deprecation import DEPRECATED
 
 __all__ = ["CROP_MODES", "OUTPUT_MODES", "compose_output", "largest_component", "square_box"]
 
@@ -51,7 +55,7 @@ def _resize(rgb, mask, size):
 
 
 def compose_output(rgb, mask, *, output, crop_size=128, crop_mode="largest", crop_margin=0.15,
-                   background=0):
+                   blank_color=0, background=DEPRECATED):
     """Turn an RGB image and its nucleus mask into the segmenter's output image.
 
     Parameters
@@ -60,8 +64,8 @@ def compose_output(rgb, mask, *, output, crop_size=128, crop_mode="largest", cro
     mask : ndarray of shape (H, W), bool
     output : {"mask_channel", "masked_rgb", "crop"}
         ``"mask_channel"``: ``(H, W, 4)``, the mask as channel 4 (0 / 255).
-        ``"masked_rgb"``: ``(H, W, 3)``, background pixels set to
-        ``background``.
+        ``"masked_rgb"``: ``(H, W, 3)``, background pixels blanked to
+        ``blank_color``.
         ``"crop"``: ``(crop_size, crop_size, 4)``, a square around the
         nucleus (bounding box grown by ``crop_margin`` of its side on each
         side, padded where it leaves the image), resized; its 4th channel is
@@ -75,16 +79,22 @@ def compose_output(rgb, mask, *, output, crop_size=128, crop_mode="largest", cro
         so a segmenter keeps one output row per input image (and ``y``
         stays aligned).
     crop_margin : float
+    blank_color : int or sequence of 3 ints
+        Fill value of the background for ``"masked_rgb"``.
     background : int or sequence of 3 ints
-        Fill value for ``"masked_rgb"``.
+        Deprecated old name of ``blank_color``.
 
     Returns
     -------
     ndarray, uint8
     """
+    if not (isinstance(background, str) and background == DEPRECATED):
+        warnings.warn("compose_output: 'background' was renamed 'blank_color' and will be removed in "
+                      "a future release", FutureWarning, stacklevel=2)
+        blank_color = background
     if output == "masked_rgb":
         out = rgb.copy()
-        out[~mask] = background
+        out[~mask] = blank_color
         return out
     stacked = np.concatenate([rgb, (mask.astype(np.uint8) * 255)[..., None]], axis=2)
     if output == "mask_channel":

@@ -54,7 +54,7 @@ class MaskPostprocessor(BaseEstimator):
 
     Steps, in order: ``opening_iterations`` erosions then as many dilations
     (removes specks and thin bridges, the "iterative morphological
-    processing" of seed 000 [3]); ``closing_iterations`` dilations then
+    processing" of Dharani et al. (2020)); ``closing_iterations`` dilations then
     erosions (closes gaps in the nucleus outline); hole filling (pale
     chromatin inside the nucleus); removal of components smaller than
     ``min_size``; optionally a watershed split of touching nuclei.

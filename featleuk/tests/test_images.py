@@ -89,3 +89,24 @@ def test_split_mask():
     assert rgb.shape == (3, 3, 3) and mask.sum() == 1 and mask[1, 1] and mask.dtype == bool
     np.testing.assert_array_equal(rgb, rgba[..., :3])
     assert split_mask(rgba[..., :3])[1] is None
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 8, 4), (2, 3, 32, 32), (2, 4, 16, 16), (2, 3, 6, 3)])
+def test_channel_first_arrays_are_rejected_with_the_transpose(shape):
+    X = np.zeros(shape, np.uint8)
+    with pytest.raises(ValueError, match=r"channel-first.*X\.transpose\(0, 2, 3, 1\)"):
+        check_images(X, caller="Step")
+    with pytest.raises(ValueError, match=r"channel-first.*transpose\(1, 2, 0\)"):
+        check_images(list(X), caller="Step")
+    if shape[3] in (3, 4) or shape[2] == shape[3]:
+        assert check_images(X.transpose(0, 2, 3, 1)).shape[-1] == shape[1]
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 4, 3), (2, 3, 3, 4), (2, 5, 8, 3), (2, 40, 3, 4)])
+def test_small_channel_last_images_are_accepted(shape):
+    assert check_images(np.zeros(shape, np.uint8)).shape == shape
+
+
+def test_last_axis_must_be_3_or_4():
+    with pytest.raises(ValueError, match=r"\(H, W, 3\) or \(H, W, 4\), got \(8, 8, 5\)$"):
+        check_images(np.zeros((2, 8, 8, 5), np.uint8))

@@ -18,10 +18,12 @@ from __future__ import annotations
 from sklearn_compat.base import _fit_context
 from sklearn_compat.utils._tags import Tags, get_tags
 from sklearn_compat.utils.validation import validate_data
-from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, Options, StrOptions
+from sklearn.utils._param_validation import (HasMethods, Hidden, Interval, InvalidParameterError, Options,
+                                            StrOptions)
 
 __all__ = [
     "HasMethods",
+    "Hidden",
     "Interval",
     "InvalidParameterError",
     "Options",

@@ -3,6 +3,7 @@ import pytest
 from skimage.color import lab2rgb, rgb2lab
 from ...utils._sklearn_compat import InvalidParameterError
 
+from featleuk.base import map_images
 from featleuk.datasets import make_synthetic_smears
 from featleuk.preprocessing import (
     ColorDeconvolution,
@@ -142,10 +143,14 @@ def test_deconvolution_sanity(smears):
     assert error.mean() < 0.5 and (error > 2).mean() < 0.1
     h_only = ColorDeconvolution(show_progress=False).fit(smears).transform(purple)
     assert (h_only >= purple).all()  # removing eosin and DAB lightens
-    amounts = ColorDeconvolution(("eosin", "hematoxylin"), output="concentration",
-                                 show_progress=False).fit(smears).transform(purple)
-    assert amounts.shape == (1, 4, 4, 2) and amounts.dtype == np.float32
-    np.testing.assert_allclose(amounts[0, 0, 0], [e_purple, h_purple], rtol=1e-5)
+
+
+def test_concentrations_are_a_function_not_a_step_output(smears):
+    with pytest.raises(ValueError, match="stain_concentrations"):
+        ColorDeconvolution(output="concentration").fit(smears)
+    amounts = map_images(stain_concentrations, smears, show_progress=False)
+    assert len(amounts) == len(smears) and amounts[0].shape == smears.shape[1:] and amounts[0].dtype == np.float64
+    np.testing.assert_array_equal(amounts[1], stain_concentrations(smears[1]))
 
 
 def test_deconvolution_rejects_unknown_stain(smears):

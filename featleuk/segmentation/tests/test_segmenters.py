@@ -48,7 +48,7 @@ def test_otsu_polarity_nucleus_is_the_stained_side():
     yy, xx = np.mgrid[:32, :32]
     disc = (yy - 16) ** 2 + (xx - 16) ** 2 < 64
     image[0][disc] = (92, 48, 138)
-    for channel in ("purple", "hed_h", "lab_a", "lab_b", "hsv_s", "gray"):
+    for channel in ("purple", "hed_h", "lab_a", "lab_b", "hsv_s", "darkness"):
         mask = OtsuSegmenter(channel, show_progress=False).fit(image).predict_masks(image)[0]
         assert dice_score(disc, mask) > 0.95, channel
 
@@ -99,7 +99,7 @@ def test_output_modes(smears):
     np.testing.assert_array_equal(stacked[..., :3], X)
     np.testing.assert_array_equal(stacked[..., 3], masks.astype(np.uint8) * 255)
 
-    blanked = clone(base).set_params(output="masked_rgb", background=(1, 2, 3)).fit_transform(X)
+    blanked = clone(base).set_params(output="masked_rgb", blank_color=(1, 2, 3)).fit_transform(X)
     assert blanked.shape == X.shape
     np.testing.assert_array_equal(blanked[masks], X[masks])
     assert (blanked[~masks] == (1, 2, 3)).all()
@@ -136,13 +136,18 @@ def test_bad_input_does_not_crash(segmenter, output, noise_fields):
     assert len(seg.transform(tiny)) == 2
 
 
-def test_empty_indices_follow_the_last_call(smears, noise_fields):
+def test_empty_indices_are_fitted_attributes(smears, noise_fields):
     X, _, _ = smears
     seg = FuzzyCMeansSegmenter(show_progress=False).fit(X)
     assert seg.empty_indices_.size == 0
     mixed = np.concatenate([X[:2, 28:68, 28:68], noise_fields[:1]])
     seg.transform(mixed)
-    assert list(seg.empty_indices_) == [2]
+    assert seg.empty_indices_.size == 0  # transform sets no fitted attribute
+    assert list(seg.empty_indices(mixed)) == [2]
+    assert list(clone(seg).fit(mixed).empty_indices_) == [2]
+    one_pass = clone(seg)
+    one_pass.fit_transform(mixed)  # the classical experiment's pattern
+    assert list(one_pass.empty_indices_) == [2]
     crops = clone(seg).set_params(output="crop", crop_size=16).fit_transform(mixed)
     assert (crops[2, ..., 3] == 0).all()  # no nucleus: whole image, empty mask channel
 
@@ -210,3 +215,22 @@ def test_invalid_parameters(params, smears):
 def test_invalid_postprocess_parameters(smears):
     with pytest.raises(InvalidParameterError):
         KMeansSegmenter(postprocess=MaskPostprocessor(min_size=1.5)).fit(smears[0][:1])
+
+
+@pytest.mark.parametrize("old, new", [
+    (OtsuSegmenter("gray", show_progress=False), OtsuSegmenter("darkness", show_progress=False)),
+    (KMeansSegmenter(stain_channel="hed_h", show_progress=False),
+     KMeansSegmenter(channel="hed_h", show_progress=False)),
+    (OtsuSegmenter(output="masked_rgb", background=7, show_progress=False),
+     OtsuSegmenter(output="masked_rgb", blank_color=7, show_progress=False)),
+], ids=["gray", "stain_channel", "background"])
+def test_renamed_parameters_warn_and_agree(old, new, smears):
+    X = smears[0][:3]
+    with pytest.warns(FutureWarning, match="renamed"):
+        from_old = old.fit_transform(X)
+    np.testing.assert_array_equal(from_old, new.fit_transform(X))
+
+
+def test_keyword_only_after_the_first_arguments():
+    with pytest.raises(TypeError):
+        FuzzyCMeansSegmenter(4, 2.0)
