@@ -34,7 +34,7 @@ def test_preset_steps(reducer, classifier):
     if reducer is not None:
         assert list(steps)[1] == "reduce"
         assert type(steps["reduce"]).__name__ == REDUCER_TYPES[reducer]
-    assert ("scale" in steps) == CLASSIFIERS[classifier][1]
+    assert ("scale" in steps) == CLASSIFIERS[classifier].needs_scaling
     assert type(steps["clf"]).__name__ == CLASSIFIER_TYPES[classifier]
     assert is_classifier(pipe)
 
