@@ -587,9 +587,9 @@ def offline_status() -> list[dict]:
     Returns
     -------
     rows : list of dict
-        ``backbone``, ``weights`` (the resolved name), ``default`` (True: these
-        are what ``weights="DEFAULT"`` falls back to), ``available``,
-        ``source``, ``file``, ``conv_only`` and ``pip``.
+        ``backbone``, ``weights`` (the resolved name), ``default`` (always
+        False: not a torchvision ``DEFAULT``), ``available``, ``source``,
+        ``file``, ``conv_only`` and ``pip``.
     """
     rows = []
     for backbone, source in OFFLINE_SOURCES.items():
@@ -597,7 +597,7 @@ def offline_status() -> list[dict]:
         rows.append({
             "backbone": backbone,
             "weights": source.resolved_name,
-            "default": backbone in EXTRA_BACKBONES,
+            "default": False,
             "available": path is not None,
             "source": f"converted:{source.distribution}" if path is not None else "",
             "file": Path(source.file).name,
