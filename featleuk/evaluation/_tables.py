@@ -89,6 +89,14 @@ def _cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def _is_number(cell):
+    try:
+        float(cell.split()[0])
+    except (ValueError, IndexError):
+        return cell == "n/a"
+    return True
+
+
 def format_table(header, rows, *, style="markdown"):
     """A table as Markdown (for reports) or aligned plain text (for the console).
 
@@ -119,9 +127,10 @@ def format_table(header, rows, *, style="markdown"):
         raise ValueError(f"style must be 'markdown' or 'text', got {style!r}")
     cells = [[str(value) for value in header]] + [[str(value) for value in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    # First column left-aligned (names), the others right-aligned (numbers).
-    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                       for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+    # Columns of numbers are right-aligned, text left-aligned.
+    numeric = [all(_is_number(row[i]) for row in cells[1:] if row[i]) for i in range(len(header))]
+    lines = ["  ".join(cell.rjust(w) if right else cell.ljust(w)
+                       for cell, w, right in zip(row, widths, numeric)).rstrip()
              for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
