@@ -134,7 +134,7 @@ def _grid_markdown(rows):
         "under CV.\n\n"
         + format_table(["Segmenter", "Features", "Classifier", "Columns", "Accuracy", "Macro F1",
                         "MCC", "Extract s", "CV s", "Row s"],
-                       [[r["segmenter"], r["features"], r["classifier"], r["n_features"],
+                       [[r["segmenter"], r["features"], r["classifier"], r["n_features"] or "n/a",
                          format_metric(r["acc"]["mean"], r["acc"]["std"]),
                          format_metric(r["f1"]["mean"], r["f1"]["std"]),
                          format_metric(r["mcc"]["mean"], r["mcc"]["std"]), f"{r['extract_s']:.1f}",
