@@ -14,7 +14,7 @@ from featleuk.base import frozen_prefix_length
 from featleuk.datasets import make_synthetic_smears
 from featleuk.evaluation import cross_validate_frozen
 from featleuk.experiments import classical
-from featleuk.experiments._blocks_compat import FEATURE_FAMILY_NAMES, make_feature_family, make_segmenter
+from featleuk.pipelines import FEATURE_FAMILIES as FEATURE_FAMILY_NAMES, make_feature_family, make_segmenter
 from featleuk.pipelines import list_presets, make_hybrid
 
 REPO = Path(__file__).resolve().parents[1]

@@ -22,12 +22,14 @@ from ..datasets import make_synthetic_smears
 from ..evaluation import METRIC_UNITS, cross_validate_frozen, format_metric, format_table, write_report
 from ..images import take_images
 from ..segmentation import dice_score, iou_score
-from ._blocks_compat import (
-    FEATURE_FAMILY_NAMES,
-    SEGMENTER_NAMES,
+from ..pipelines import (
+    FEATURE_FAMILIES,
+    SEGMENTERS,
     make_classifier,
     make_feature_family,
+    make_feature_union,
     make_segmenter,
+    needs_scaling,
 )
 from ._common import ExperimentResult, load_data, out_dir, skipped_files_section
 from ._notes import command_note, cv_note, frozen_note
@@ -36,10 +38,9 @@ __all__ = ["add_classical_options", "classical", "GRID_SEGMENTERS", "CLASSIFIERS
 
 #: Segmenters of the classification grid (``quick``: the first two).
 GRID_SEGMENTERS = ("otsu", "otsu-3class", "kmeans", "efcm")
-ALL_FAMILIES = (*FEATURE_FAMILY_NAMES, "all")
+ALL_FAMILIES = (*FEATURE_FAMILIES, "all")
 CLASSIFIERS = ("svm", "rf", "knn")
 #: Scale-sensitive classifiers get a StandardScaler before them.
-_SCALED = ("svm", "knn")
 
 #: What quick changes.
 QUICK = {"segmenters": GRID_SEGMENTERS[:2], "families": ("glcm", "morph", "all"),
@@ -48,7 +49,7 @@ QUICK = {"segmenters": GRID_SEGMENTERS[:2], "families": ("glcm", "morph", "all")
 
 def add_classical_options(parser):
     """The options of :func:`classical` beyond the common ones."""
-    parser.add_argument("--segmenters", nargs="+", choices=SEGMENTER_NAMES, default=None)
+    parser.add_argument("--segmenters", nargs="+", choices=SEGMENTERS, default=None)
     parser.add_argument("--families", nargs="+", choices=ALL_FAMILIES, default=None)
     parser.add_argument("--classifiers", nargs="+", choices=CLASSIFIERS, default=None)
     parser.add_argument("--dice-samples", type=int, default=48,
@@ -65,10 +66,18 @@ def _classifier(name, quick):
     return make_classifier(name)
 
 
+def _family(name, jobs):
+    """One feature family, or for ``"all"`` every family side by side."""
+    if name != "all":
+        return make_feature_family(name, n_jobs=jobs)
+    union = make_feature_union(*FEATURE_FAMILIES)
+    return union.set_params(**{f"{family}__n_jobs": jobs for family in FEATURE_FAMILIES})
+
+
 def _pipeline(segmenter, family, classifier, *, quick, jobs):
     steps = [("segment", make_segmenter(segmenter, n_jobs=jobs)),
-             ("features", make_feature_family(family, n_jobs=jobs))]
-    if classifier in _SCALED:
+             ("features", _family(family, jobs))]
+    if needs_scaling(classifier):
         steps.append(("scale", StandardScaler()))
     return Pipeline(steps + [("clf", _classifier(classifier, quick))])
 
@@ -78,7 +87,7 @@ def _dice_table(n_images, size, seed):
     X, _, masks = make_synthetic_smears(n_images, image_size=size, random_state=seed + 1,
                                         return_masks=True)
     rows = []
-    for name in SEGMENTER_NAMES:
+    for name in SEGMENTERS:
         seg = make_segmenter(name, show_progress=False).fit(X[:1])  # fit learns nothing
         start = time.perf_counter()
         predicted = seg.predict_masks(X)
@@ -160,9 +169,9 @@ def _segmentation_on_data(frozen, first_of):
 def _feature_names(families, image):
     """Column names of each family (they depend on the settings only, not on the images)."""
     names = {f: list(make_feature_family(f).fit(image).get_feature_names_out())
-             for f in FEATURE_FAMILY_NAMES if f in families or "all" in families}
+             for f in FEATURE_FAMILIES if f in families or "all" in families}
     if "all" in families:
-        names["all"] = [n for f in FEATURE_FAMILY_NAMES for n in names[f]]
+        names["all"] = [n for f in FEATURE_FAMILIES for n in names[f]]
     return names
 
 

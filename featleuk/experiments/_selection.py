@@ -30,13 +30,14 @@ from sklearn.pipeline import Pipeline
 
 from ..evaluation import METRIC_UNITS, cross_validate_frozen, format_metric, format_table, write_report
 from ..pipelines import make_hybrid
-from ._blocks_compat import CLASSIFIER_NAMES, REDUCER_NAMES, preset_name
+from ..pipelines import CLASSIFIERS, REDUCERS
+from ..pipelines._selection_presets import preset_name
 from ._common import ExperimentResult, load_data, out_dir, skipped_files_section
 from ._notes import command_note, frozen_note
 
 __all__ = ["add_selection_options", "selection", "GRIDS", "QUICK_PARAMS"]
 
-ALL_REDUCERS = ("none", *REDUCER_NAMES)
+ALL_REDUCERS = ("none", *tuple(REDUCERS))
 
 #: A small grid over each classifier's main hyper-parameter (the preset's own
 #: value is always one of the candidates).
@@ -65,8 +66,8 @@ def add_selection_options(parser):
                         help="'none': randomly initialised MobileNetV2 (fast smoke tests)")
     parser.add_argument("--engine", choices=["auto", "torch", "onnx"], default="auto")
     parser.add_argument("--reducers", nargs="+", choices=ALL_REDUCERS, default=list(ALL_REDUCERS))
-    parser.add_argument("--classifiers", nargs="+", choices=CLASSIFIER_NAMES,
-                        default=list(CLASSIFIER_NAMES))
+    parser.add_argument("--classifiers", nargs="+", choices=tuple(CLASSIFIERS),
+                        default=list(tuple(CLASSIFIERS)))
     parser.add_argument("--inner-cv", type=int, default=3, help="GridSearchCV folds")
     parser.add_argument("--time-selectors", action="store_true",
                         help="also fit the default PSO and CSO selectors twice on the whole "
@@ -238,7 +239,7 @@ def _timing_section(timings, n_presets, passes):
 def selection(*, data=None, out=None, folds=5, seed=0, cache=None, jobs=None, progress=True,
               quick=False, n_samples=400, image_size=224, max_images=None, group_duplicates=True,
               weights="imagenet", engine="auto", reducers=ALL_REDUCERS,
-              classifiers=CLASSIFIER_NAMES, inner_cv=3, time_selectors=False, command=None):
+              classifiers=tuple(CLASSIFIERS), inner_cv=3, time_selectors=False, command=None):
     """Evaluate every reducer x classifier preset by GridSearchCV in an outer CV; write a report.
 
     Parameters
