@@ -71,21 +71,25 @@ numpydoc_xref_ignore = {
     "keyword", "arguments", "with", "the", "a", "an", "to", "in", "from",
     "same", "as", "any", "one", "each", "per", "if", "is", "None",
 }
-# numpydoc's default aliases for these point into the Python and NumPy
-# intersphinx inventories, which an offline build does not have.
+# numpydoc's default aliases point into the Python and NumPy intersphinx
+# inventories, which an offline build does not have (they would render as
+# "python:int"): point them at the bare names instead.
+from numpydoc.xref import DEFAULT_LINKS  # noqa: E402
+
 numpydoc_xref_aliases = {
+    name: name for name, link in DEFAULT_LINKS.items() if "python:" in link or "numpy:" in link
+}
+numpydoc_xref_aliases.update({
     "bool": "bool",
     "boolean": "bool",
-    "True": "True",
-    "False": "False",
-    "iterable": "collections.abc.Iterable",
-    "sequence": "collections.abc.Sequence",
-    "generator": "collections.abc.Generator",
-    "array-like": "numpy.typing.ArrayLike",
-    "array_like": "numpy.typing.ArrayLike",
+    "ndarray": "numpy.ndarray",
+    "array": "numpy.ndarray",
+    "np.ndarray": "numpy.ndarray",
+    "array-like": "array-like",
+    "array_like": "array-like",
     "estimator": "sklearn.base.BaseEstimator",
     "Pipeline": "sklearn.pipeline.Pipeline",
-}
+})
 
 # -- myst ----------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence"]

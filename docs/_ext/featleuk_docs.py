@@ -137,8 +137,8 @@ class OptionalTocTree(TocTree):
                 target = target[target.rindex("<") + 1 : -1]
             if not target:
                 continue
-            docname = self.env.relfn2path(target, self.env.docname)[0]
-            docname = str(Path(docname).relative_to(Path(self.env.srcdir)).with_suffix(""))
+            # relfn2path resolves "../page" against this document, relative to the source dir.
+            docname = Path(self.env.relfn2path(target, self.env.docname)[0]).as_posix()
             if docname in self.env.found_docs:
                 kept.append(entry)
         if not kept:
