@@ -34,6 +34,17 @@ print(f"{len(X)} images in {len(np.unique(groups))} groups")
 print("group of image 0 and of its copy (image 48):", groups[0], groups[48])
 
 # %%
+# An image and its near-copy: different pixels, one group.
+import matplotlib.pyplot as plt
+
+fig, axes = plt.subplots(1, 2, figsize=(4.5, 2.4))
+for ax, index in zip(axes, [0, 48]):
+    ax.imshow(X[index])
+    ax.set_title(f"image {index}, group {groups[index]}")
+    ax.axis("off")
+fig.tight_layout()
+
+# %%
 # The pipeline
 # ------------
 # :class:`~featleuk.features.DeepFeatures` runs a torchvision backbone and
@@ -79,6 +90,12 @@ search = GridSearchCV(pipe, {"svc__C": [1.0, 10.0]}, cv=cv)
 search.fit(X, y, groups=groups)
 print("best parameters:", search.best_params_)
 print(f"best grouped-CV accuracy: {search.best_score_:.3f}")
+
+# %%
+# The synthetic classes overlap by design and 58 images are few, so the score
+# is modest; the point here is the mechanics. On the Aria et al. dataset this
+# pipeline reaches 98.3 % under grouped 5-fold cross-validation
+# (:doc:`/user_guide/reproducing`).
 
 # %%
 # No group is split between training and test folds:
