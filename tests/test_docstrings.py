@@ -65,10 +65,15 @@ def _validate(import_path, codes):
 
 
 def _dataclass_problems(cls):
-    """A dataclass documents its fields in Parameters or Attributes."""
+    """A dataclass documents the fields it declares in Parameters or Attributes.
+
+    Inherited fields (``FeatleukTags`` extends scikit-learn's ``Tags``) are
+    documented by the parent.
+    """
     doc = ClassDoc(cls)
     documented = {p.name for p in doc["Parameters"]} | {p.name for p in doc["Attributes"]}
-    missing = [f.name for f in dataclasses.fields(cls) if f.name not in documented]
+    own = cls.__dict__.get("__annotations__", {})
+    missing = [f.name for f in dataclasses.fields(cls) if f.name in own and f.name not in documented]
     return [f"fields not documented in Parameters or Attributes: {missing}"] if missing else []
 
 
