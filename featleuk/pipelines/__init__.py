@@ -11,6 +11,9 @@
   :func:`make_reducer` (:data:`REDUCERS`), :func:`make_segmenter`
   (:data:`SEGMENTERS`), :func:`make_feature_family`
   (:data:`FEATURE_FAMILIES`) and :func:`mobilenet_v2_features`.
+- Presets for tens of thousands of images (``mobilenetv2-nystroem-svm``,
+  ``mobilenetv2-sgd-svm``): classifiers whose fit time is linear in N
+  (:data:`NYSTROEM_COMPONENTS` landmarks for the Nystroem map).
 - :func:`set_routed_params`: ``set_params`` that names a misspelt parameter
   and suggests the closest valid one.
 """
@@ -51,5 +54,7 @@ from . import _blocks, _params, _registry  # noqa: E402  (for __all__)
 from . import _selection_presets  # noqa: F401,E402  (MobileNetV2 + optional reducer + classifier)
 from . import _classical_presets  # noqa: F401,E402  (segmentation + handcrafted features)
 from . import _deep_model_presets  # noqa: F401,E402  (end-to-end deep models)
+from . import _large_n_presets  # noqa: F401,E402  (MobileNetV2 + classifiers linear in N)
+from ._large_n_presets import NYSTROEM_COMPONENTS  # noqa: E402
 
-__all__ = [*_registry.__all__, *_params.__all__, *_blocks.__all__]
+__all__ = [*_registry.__all__, *_params.__all__, *_blocks.__all__, *_large_n_presets.__all__]
