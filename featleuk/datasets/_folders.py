@@ -430,8 +430,9 @@ def load_image_folder(
 
     Examples
     --------
-    A class-per-folder tree (here written from synthetic smears); a
-    downloaded dataset is read the same way, e.g.
+    A folder tree written from synthetic smears; their classes carry the
+    Aria et al. (2021) class names, so the layout is detected as ``"aria"``.
+    A downloaded dataset is read the same way, e.g.
     ``load_image_folder("ALL_Aria/Original", group_duplicates=True)``:
 
     >>> import tempfile
@@ -440,7 +441,7 @@ def load_image_folder(
     ...     _ = write_synthetic_smears(folder, 8, image_size=32, random_state=0)
     ...     data = load_image_folder(folder, show_progress=False)
     ...     print(data.layout, data.target_names, len(data.filenames))
-    class_folders ['Benign', 'Early', 'Pre', 'Pro'] 8
+    aria ['Benign', 'Early', 'Pre', 'Pro'] 8
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
