@@ -205,3 +205,51 @@ def test_pretrained_mobilenet_features_are_meaningful(images):
     assert est.pretrained_ and est.weights_ == "MobileNet_V2_Weights.IMAGENET1K_V1"
     # Pooled ReLU6 activations: non-negative, bounded, not all zero.
     assert (out >= 0).all() and (out <= 6).all() and out.std() > 0.05
+
+
+# -- engines ---------------------------------------------------------------------------------
+
+
+def _available(engine):
+    from featleuk.engines import engine_status
+
+    return engine_status(engine) is None
+
+
+@pytest.mark.parametrize("engine", ["onnxruntime", "openvino"])
+def test_every_fp32_engine_matches_torch(images, engine):
+    if not _available(engine):
+        pytest.skip(f"{engine} is not installed")
+    reference = small().fit_transform(images)
+    est = small(engine=engine).fit(images)
+    assert est.engine_ == engine and est.precision_ == "fp32"
+    out = est.transform(images)
+    assert np.abs(out - reference).max() / np.abs(reference).max() < 1e-4
+
+
+@pytest.mark.skipif(not HAS_ORT, reason="onnxruntime not installed")
+def test_auto_picks_the_fastest_installed_exact_engine(images):
+    est = small(engine="auto").fit(images)
+    assert est.engine_ == "onnxruntime"
+
+
+def test_auto_fallback_warns_once_at_the_users_call(images, monkeypatch):
+    from featleuk import engines
+
+    real = engines.engine_status
+    monkeypatch.setattr(engines, "engine_status",
+                        lambda name: "onnxruntime is not installed (pip install onnx onnxruntime)"
+                        if name == "onnxruntime" else real(name))
+    monkeypatch.setattr(engines, "_warned", set())
+    _deep._RUNNERS.clear()
+    expected = "openvino" if real("openvino") is None else "torch"
+    with pytest.warns(RuntimeWarning) as caught:
+        est = small(engine="auto").fit(images)
+        small(engine="auto").fit(images)  # once per process, not once per fit
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith("onnxruntime is not installed (pip install onnx onnxruntime)")
+    assert message.endswith(f"using {expected}, which is slower")
+    assert caught[0].filename == __file__
+    assert est.engine_ == expected
+    _deep._RUNNERS.clear()
