@@ -253,3 +253,42 @@ def test_auto_fallback_warns_once_at_the_users_call(images, monkeypatch):
     assert caught[0].filename == __file__
     assert est.engine_ == expected
     _deep._RUNNERS.clear()
+
+
+# -- reduced precision -----------------------------------------------------------------------
+
+
+def test_precision_is_opt_in(images):
+    est = small(engine="auto").fit(images)
+    assert est.precision_ == "fp32" and est._runner_config == {"precision": "fp32"}
+
+
+@pytest.mark.skipif(not HAS_ORT, reason="onnxruntime not installed")
+def test_int8_is_calibrated_on_the_training_images_and_saved_quantized(images):
+    from featleuk.base import learns_from_data
+
+    reference = small().fit_transform(images)
+    est = small(engine="onnxruntime", precision="int8").fit(images)
+    assert learns_from_data(est) and not learns_from_data(small())
+    assert est.precision_ == "int8" and len(est._runner_config["calibration"]) == 64
+    out = est.transform(images)
+    assert np.abs(out - reference).max() / np.abs(reference).max() < 0.2  # approximate, not garbage
+    other = small(engine="onnxruntime", precision="int8").fit(images[::-1][:3])
+    assert other._runner_config["calibration"] != est._runner_config["calibration"]
+    _forget_networks()  # the quantized network travels with the model: no calibration images needed
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).transform(images), out)
+
+
+def test_bf16_runs_on_openvino_and_is_close(images):
+    from featleuk.engines import engine_status
+
+    if engine_status("openvino") is not None:
+        pytest.skip("openvino is not installed")
+    reference = small().fit_transform(images)
+    try:
+        est = small(engine="auto", precision="bf16").fit(images)
+    except ValueError as exc:  # a CPU without bf16 instructions
+        assert "bf16" in str(exc)
+        pytest.skip(str(exc))
+    assert est.engine_ == "openvino" and est.precision_ == "bf16"
+    assert np.abs(est.transform(images) - reference).max() / np.abs(reference).max() < 0.05
