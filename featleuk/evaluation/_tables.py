@@ -114,9 +114,12 @@ def format_interval(value, low, high, *, metric=None, digits=None):
 
     if not finite(value):
         return "n/a"
-    text = f"{value * scale:.{digits}f}"
+    def number(x):
+        return f"{round(x * scale, digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.0"
+
+    text = number(value)
     if finite(low) and finite(high):
-        text += f" [{low * scale:.{digits}f}, {high * scale:.{digits}f}]"
+        text += f" [{number(low)}, {number(high)}]"
     return text
 
 
