@@ -392,6 +392,7 @@ def write_html_report(
     filename="report.html",
     comparison_figure=None,
     created=None,
+    result_sections=(),
 ):
     """Write a self-contained ``report.html`` for a set of cross-validated pipelines.
 
@@ -442,6 +443,9 @@ def write_html_report(
         are several results.
     created : str, default=None
         Creation time shown under the title; now when None.
+    result_sections : sequence of (heading, body), default=()
+        Sections placed right after the results (e.g. the comparison of
+        pipelines); ``body`` as in ``sections``.
 
     Returns
     -------
@@ -518,6 +522,8 @@ def write_html_report(
                                      title="Accuracy of each pipeline with its 95% "
                                            "bootstrap interval"), caption)
     section("results", "Results", results_html)
+    for j, (heading, content) in enumerate(result_sections):
+        section(f"after-results-{j}", str(heading), markdown_to_html(content))
     if audit is not None:
         section("audit", "Leakage audit", _audit_section(audit))
     for i, (name, result) in enumerate(results.items()):

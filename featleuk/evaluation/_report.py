@@ -825,9 +825,6 @@ def write_report(out_dir, results, *, title, data_description="", notes=(), timi
         from ._html import write_html_report
 
         sections = list(extra_sections)
-        if comparisons:
-            sections.insert(0, ("Comparison with the best pipeline",
-                                _comparison_markdown(comparisons)))
         if failures:
             sections.append(("Figures that could not be drawn", _failures_markdown(failures)))
         sections.append(("Provenance", _provenance_markdown(provenance)))
@@ -835,7 +832,9 @@ def write_report(out_dir, results, *, title, data_description="", notes=(), timi
             out_dir, results, title=title, data_description=data_description, notes=notes,
             timings=timings, sections=sections, figures=extra_figures,
             pipeline_figures=figure_paths, intervals=intervals, audit=audit, images=images,
-            n_hardest=n_hardest, comparison_figure=comparison_figure, created=created)
+            n_hardest=n_hardest, comparison_figure=comparison_figure, created=created,
+            result_sections=[("Comparison with the best pipeline",
+                              _comparison_markdown(comparisons))] if comparisons else ())
     all_figures = [path for saved in figure_paths.values() for _, path in saved]
     all_figures += [path for _, path in extra_figures]
     if comparison_figure is not None:
