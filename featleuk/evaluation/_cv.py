@@ -277,7 +277,17 @@ class CVResult:
         return wrong[order], np.where(np.isfinite(margin[order]), margin[order], np.nan)
 
     def display_name(self, label) -> str:
-        """The target name of class ``label``."""
+        """The target name of class ``label``.
+
+        Parameters
+        ----------
+        label : object
+            A value of ``classes``.
+
+        Returns
+        -------
+        str
+        """
         classes = np.asarray(self.classes).tolist()
         return str(self.target_names[classes.index(label)])
 

@@ -408,6 +408,7 @@ def write_html_report(
         Created if missing.
     results : dict of {name: CVResult}, list of CVResult or CVResult
     title : str
+        The page's heading and title.
     data_description : str or object with ``__html__``, default=""
         Markdown (see :func:`markdown_to_html`).
     notes : sequence of str, default=()
@@ -436,8 +437,11 @@ def write_html_report(
     n_hardest : int, default=12
         Thumbnails per pipeline.
     n_resamples : int, default=1000
+        Bootstrap resamples when ``intervals`` is None.
     random_state : int, default=0
+        Seeds that bootstrap.
     filename : str, default="report.html"
+        Written in ``out_dir`` (atomically: whole or not at all).
     comparison_figure : path, default=None
         The comparison figure already saved; drawn here when None and there
         are several results.

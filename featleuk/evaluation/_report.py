@@ -674,6 +674,7 @@ def write_report(out_dir, results, *, title, data_description="", notes=(), timi
         results; a list uses each result's ``name``. A result's
         ``extra["description"]`` (the pipeline in words) titles its figures.
     title : str
+        The report's heading.
     data_description : str, default=""
         Markdown describing the data (source, classes, counts, preprocessing).
     notes : sequence of str, default=()
@@ -749,6 +750,20 @@ def write_report(out_dir, results, *, title, data_description="", notes=(), timi
     ``pipeline``, ``evaluation``, ``index`` (input position), ``path``,
     ``group``, ``fold``, ``true_label``, ``predicted_label``, ``correct``,
     ``score_type`` (``probability`` or ``margin``) and ``score_<class>``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from featleuk.evaluation import cross_validate_predictions
+    >>> X, y = make_classification(60, random_state=0)
+    >>> result = cross_validate_predictions(LogisticRegression(), X, y, cv=3,
+    ...                                     show_progress=False)
+    >>> out = write_report(tempfile.mkdtemp(), [result], title="Demo", n_resamples=100,
+    ...                    html=False)
+    >>> sorted(p.name for p in out["report"].parent.iterdir())
+    ['figures', 'metrics.json', 'predictions.csv', 'report.md']
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -202,6 +202,7 @@ def metrics_table(results, metrics=("accuracy", "f1", "mcc"), *, columns=None, s
         returning the cell (e.g. the number of folds).
     style : {"markdown", "text"}, default="markdown"
     first_header : str, default="Pipeline"
+        Header of the name column.
     intervals : dict of {name: dict}, default=None
         :func:`~featleuk.evaluation.bootstrap_metrics` output per result:
         each cell is then the metric of the pooled out-of-fold predictions
@@ -212,6 +213,15 @@ def metrics_table(results, metrics=("accuracy", "f1", "mcc"), *, columns=None, s
     -------
     str
         The table, without the unit sentence (:data:`METRIC_UNITS`).
+
+    Examples
+    --------
+    >>> from featleuk.evaluation import CVResult
+    >>> result = CVResult.from_predictions([0, 1, 1, 0], [0, 1, 0, 0], name="demo")
+    >>> print(metrics_table({"demo": result}, ["accuracy"]))
+    | Pipeline | Accuracy |
+    |---|---|
+    | demo | 75.00 |
     """
     columns = list(columns or ())
     header = [first_header] + [h for h, _ in columns] + [METRIC_HEADERS.get(m, m) for m in metrics]

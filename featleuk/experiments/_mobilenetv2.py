@@ -126,7 +126,8 @@ def _external(frozen, pipelines, extractor, dataset, *, external_data, class_map
 def _extractor(frozen, name, pipe, X):
     """The fitted feature step of a preset (fitting it only loads the network)."""
     steps = frozen.frozen_steps[name]
-    if steps:
+    # A step whose every row came from the cache never ran, so it was never fitted.
+    if steps and hasattr(steps[0].estimator, "n_features_out_"):
         return steps[0].estimator
     return clone(pipe.steps[0][1]).fit(take_images(X, [0]))
 
