@@ -358,13 +358,20 @@ def _audit_section(audit):
                      safe_text(s["description"]), safe_text(s["guards_against"])])
         classes.append("best" if strict else "")
     strictest = next(s for s in audit["strategies"] if s["name"] == audit["strictest"])
+    random = next((s for s in audit["strategies"] if s["name"] == "random"), None)
+    pipeline = audit.get("pipeline")
     intro = (
-        "<p>The same pipeline and features cross-validated under every split the data "
-        "allows. Intervals are 95% bootstrap percentile intervals of the pooled out-of-fold "
-        "predictions, resampling each split's groups. The number to quote is the strictest "
-        f"split's: <strong>{safe_text(strictest['title'])}, accuracy "
+        f"<p>{_inline(pipeline) if pipeline else 'The same pipeline'} cross-validated on the "
+        "same features under every split the data allows. Intervals are 95% bootstrap "
+        "percentile intervals of the pooled out-of-fold predictions, resampling each split's "
+        "groups. The number to quote is the strictest split's: <strong>"
+        f"{safe_text(strictest['title'])}, accuracy "
         f"{safe_text(format_interval(**strictest['accuracy_ci'], metric='accuracy'))}"
-        "</strong>.</p>"
+        "</strong>"
+        + (f"; random stratified folds, the split most papers report, give "
+           f"{safe_text(format_interval(**random['accuracy_ci'], metric='accuracy'))} for "
+           "comparison" if random is not None and random is not strictest else "")
+        + ".</p>"
     )
     skipped = "".join(f"<p class=\"note\">{safe_text(s['title'])}: not run, "
                       f"{safe_text(s['reason'])}.</p>" for s in audit.get("skipped") or ())

@@ -399,8 +399,10 @@ def _comparison_markdown(comparisons):
         "Each pipeline minus the best one tested on the same samples (highest pooled "
         "accuracy), in points x100: a paired bootstrap draws the same "
         f"{unit} for both ({first['n_resamples']} resamples), so the interval allows for their "
-        "errors being correlated; p is the two-sided bootstrap p-value of no difference. An "
-        "interval that contains 0 means this data cannot tell the two apart.\n\n"
+        "errors being correlated; p is the two-sided bootstrap p-value of no difference (the "
+        f"smallest possible with {first['n_resamples']} resamples is "
+        f"{2 / (first['n_resamples'] + 1):.3f}). An interval that contains 0 means this data "
+        "cannot tell the two apart.\n\n"
         + format_table(header, rows))
 
 

@@ -11,6 +11,7 @@ from sklearn.base import clone
 
 from ..base import frozen_prefix_length
 from ..evaluation import cross_validate_frozen, evaluate_external, leakage_audit, write_report
+from ..features._deep import ENGINE_OPTIONS
 from ..images import take_images
 from ..pipelines import list_presets, make_hybrid
 from ._common import ExperimentResult, load_data, out_dir, skipped_files_section
@@ -31,7 +32,7 @@ def add_mobilenetv2_options(parser):
     """The options of :func:`mobilenetv2` beyond the common ones."""
     parser.add_argument("--presets", nargs="+", default=list(HYBRID_PRESETS),
                         help="make_hybrid presets to evaluate (default: the four MobileNetV2 hybrids)")
-    parser.add_argument("--engine", choices=("auto", "torch", "onnx"), default="auto",
+    parser.add_argument("--engine", choices=ENGINE_OPTIONS, default="auto",
                         help="inference engine of the CNN")
     parser.add_argument("--batch-size", type=int, default=32, help="images per CNN forward pass")
     parser.add_argument("--audit", action=argparse.BooleanOptionalAction, default=True,
@@ -169,8 +170,8 @@ def mobilenetv2(*, data=None, out=None, folds=5, seed=0, cache=None, jobs=None, 
         Keep near-identical images in one fold (folders without patient IDs).
     presets : sequence of str
         ``make_hybrid`` preset names.
-    engine : {"auto", "torch", "onnx"}, default="auto"
-        Inference engine of the feature step.
+    engine : {"auto", "torch", "onnxruntime", "openvino", "onnx"}, default="auto"
+        Inference engine of the feature step (``DeepFeatures(engine=...)``).
     batch_size : int, default=32
         Images per CNN forward pass.
     audit : bool, default=True
