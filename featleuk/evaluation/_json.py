@@ -47,6 +47,7 @@ def estimator_params(estimator):
     Every parameter, including those of nested steps (``clf__C``), so a
     report says exactly what was run; a nested estimator's own entry is its
     class path (its parameters are listed under their ``name__`` keys).
+
     Parameters
     ----------
     estimator : estimator
