@@ -250,6 +250,47 @@ class CVResult:
         """Pooled out-of-fold confusion matrix (rows true, columns predicted)."""
         return confusion(self.y_true, self.y_pred, labels=self.classes, normalize=normalize)
 
+    def confident_errors(self, n=10):
+        """The ``n`` most confidently wrong predictions, most confident first.
+
+        Confidence is the score of the predicted class minus the score of the
+        true class (for probabilities: how much more the model believed its
+        mistake); without scores the errors come in input order.
+
+        Returns
+        -------
+        rows : ndarray of int
+            Positions in ``y_true`` (``sample_indices[rows]`` are the inputs).
+        margins : ndarray of float
+            NaN without scores.
+        """
+        wrong = np.flatnonzero(np.asarray(self.y_pred) != np.asarray(self.y_true))
+        if self.y_score is None or wrong.size == 0:
+            return wrong[:n], np.full(min(n, wrong.size), np.nan)
+        code = {label: i for i, label in enumerate(np.asarray(self.classes).tolist())}
+        true_col = np.array([code[v] for v in np.asarray(self.y_true)[wrong].tolist()])
+        pred_col = np.array([code[v] for v in np.asarray(self.y_pred)[wrong].tolist()])
+        scores = np.asarray(self.y_score)[wrong]
+        margin = scores[np.arange(wrong.size), pred_col] - scores[np.arange(wrong.size), true_col]
+        margin = np.where(np.isfinite(margin), margin, -np.inf)
+        order = np.argsort(-margin, kind="stable")[:n]
+        return wrong[order], np.where(np.isfinite(margin[order]), margin[order], np.nan)
+
+    def display_name(self, label) -> str:
+        """The target name of class ``label``.
+
+        Parameters
+        ----------
+        label : object
+            A value of ``classes``.
+
+        Returns
+        -------
+        str
+        """
+        classes = np.asarray(self.classes).tolist()
+        return str(self.target_names[classes.index(label)])
+
     def to_dict(self) -> dict:
         """A JSON-safe dict (NaN as ``None``); :meth:`from_dict` reads it back.
 

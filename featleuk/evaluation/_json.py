@@ -47,7 +47,17 @@ def estimator_params(estimator):
     Every parameter, including those of nested steps (``clf__C``), so a
     report says exactly what was run; a nested estimator's own entry is its
     class path (its parameters are listed under their ``name__`` keys).
-    Returns None for objects without ``get_params``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Any object with ``get_params`` (a Pipeline, a classifier).
+
+    Returns
+    -------
+    dict or None
+        ``{parameter: JSON value}`` sorted by name; None for objects
+        without ``get_params``.
 
     Examples
     --------

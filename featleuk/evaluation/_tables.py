@@ -114,9 +114,12 @@ def format_interval(value, low, high, *, metric=None, digits=None):
 
     if not finite(value):
         return "n/a"
-    text = f"{value * scale:.{digits}f}"
+    def number(x):
+        return f"{round(x * scale, digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.0"
+
+    text = number(value)
     if finite(low) and finite(high):
-        text += f" [{low * scale:.{digits}f}, {high * scale:.{digits}f}]"
+        text += f" [{number(low)}, {number(high)}]"
     return text
 
 
@@ -199,6 +202,7 @@ def metrics_table(results, metrics=("accuracy", "f1", "mcc"), *, columns=None, s
         returning the cell (e.g. the number of folds).
     style : {"markdown", "text"}, default="markdown"
     first_header : str, default="Pipeline"
+        Header of the name column.
     intervals : dict of {name: dict}, default=None
         :func:`~featleuk.evaluation.bootstrap_metrics` output per result:
         each cell is then the metric of the pooled out-of-fold predictions
@@ -209,6 +213,15 @@ def metrics_table(results, metrics=("accuracy", "f1", "mcc"), *, columns=None, s
     -------
     str
         The table, without the unit sentence (:data:`METRIC_UNITS`).
+
+    Examples
+    --------
+    >>> from featleuk.evaluation import CVResult
+    >>> result = CVResult.from_predictions([0, 1, 1, 0], [0, 1, 0, 0], name="demo")
+    >>> print(metrics_table({"demo": result}, ["accuracy"]))
+    | Pipeline | Accuracy |
+    |---|---|
+    | demo | 75.00 |
     """
     columns = list(columns or ())
     header = [first_header] + [h for h, _ in columns] + [METRIC_HEADERS.get(m, m) for m in metrics]
