@@ -13,7 +13,7 @@ reads a "background blacked out" reference mask.
 
 from ._base import BaseSegmenter
 from ._channels import NUCLEUS_CHANNELS, nucleus_channel
-from ._evaluate import SegmentationEvaluation, evaluate_segmentation, load_mask
+from ._evaluate import SegmentationEvaluation, evaluate_segmentation, lab_a_otsu_baseline, load_mask
 from ._fcm import FuzzyCMeansSegmenter, fuzzy_cmeans
 from ._kmeans import KMeansSegmenter
 from ._metrics import dice_score, iou_score
@@ -36,6 +36,7 @@ __all__ = [
     "evaluate_segmentation",
     "fuzzy_cmeans",
     "iou_score",
+    "lab_a_otsu_baseline",
     "load_mask",
     "nucleus_channel",
     "remove_small_objects",

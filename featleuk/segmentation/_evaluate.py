@@ -9,11 +9,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 
+from skimage.color import rgb2lab
+from skimage.filters import threshold_otsu
+
 from ..images import check_images, iter_image_batches, split_mask
 from ..io import read_image
 from ._metrics import dice_score, iou_score
 
-__all__ = ["SegmentationEvaluation", "evaluate_segmentation", "load_mask"]
+__all__ = ["SegmentationEvaluation", "evaluate_segmentation", "lab_a_otsu_baseline", "load_mask"]
 
 
 def load_mask(path, threshold=20):
@@ -50,6 +53,34 @@ def load_mask(path, threshold=20):
     """
     rgb = read_image(path).astype(np.float64)
     return rgb @ np.array([0.299, 0.587, 0.114]) > threshold
+
+
+def lab_a_otsu_baseline(rgb):
+    """The one-line baseline segmentation: Otsu's threshold on CIE Lab a*, no clean-up.
+
+    ``a > threshold_otsu(a)`` with ``a`` the a* (green-magenta) channel of
+    ``skimage.color.rgb2lab``: stained cells are on the magenta side. The
+    segmenters' defaults are measured against it (docs/benchmarks.md).
+
+    Parameters
+    ----------
+    rgb : ndarray of shape (H, W, 3), uint8
+
+    Returns
+    -------
+    ndarray of shape (H, W), bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.segmentation import lab_a_otsu_baseline
+    >>> field = np.full((4, 4, 3), (235, 225, 228), np.uint8)
+    >>> field[1:3, 1:3] = (120, 60, 170)  # a purple cell
+    >>> int(lab_a_otsu_baseline(field).sum())
+    4
+    """
+    a = rgb2lab(rgb)[..., 1]
+    return a > threshold_otsu(a)
 
 
 @dataclass(frozen=True)
