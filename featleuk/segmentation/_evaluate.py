@@ -103,6 +103,9 @@ class SegmentationEvaluation:
         Bootstrap resamples behind the intervals.
     seconds : float
         Wall time spent predicting the masks (not scoring them).
+    segmenter : estimator or callable or None
+        What made the masks (an unfitted copy of a segmenter), so that
+        :func:`segmentation_figure` can redraw the fields it shows.
     """
 
     dice: np.ndarray
@@ -114,6 +117,7 @@ class SegmentationEvaluation:
     confidence: float
     n_resamples: int
     seconds: float
+    segmenter: object = None
 
     @property
     def n_images(self):
@@ -265,4 +269,5 @@ def evaluate_segmentation(segmenter, images, masks, *, n_resamples=1000, confide
         dice=dice, iou=iou, dice_mean=float(dice.mean()), iou_mean=float(iou.mean()),
         dice_ci=_bootstrap_ci(dice, indices, confidence), iou_ci=_bootstrap_ci(iou, indices, confidence),
         confidence=float(confidence), n_resamples=int(n_resamples), seconds=seconds,
+        segmenter=clone(segmenter) if hasattr(segmenter, "predict_masks") else segmenter,
     )
