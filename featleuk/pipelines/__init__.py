@@ -27,6 +27,7 @@ from ._blocks import (
     BuildingBlock,
     make_classifier,
     make_feature_family,
+    make_feature_union,
     make_reducer,
     make_segmenter,
     mobilenet_v2_features,
