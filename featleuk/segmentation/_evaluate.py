@@ -65,6 +65,7 @@ def lab_a_otsu_baseline(rgb):
     Parameters
     ----------
     rgb : ndarray of shape (H, W, 3), uint8
+        One field.
 
     Returns
     -------

@@ -47,6 +47,7 @@ def segmentation_figure(segmenter_or_result, images, masks, *, n_best=3, n_worst
         :func:`evaluate_segmentation` on these ``images`` and ``masks``
         (its ``segmenter`` re-segments only the fields drawn).
     images : paths, ndarray of shape (N, H, W, 3|4) uint8, or list of arrays
+        The fields (a 4th channel is ignored).
     masks : array-like of shape (N, H, W) or list of (H, W) arrays
         Reference masks, in the order of ``images`` (see :func:`load_mask`).
     n_best, n_worst : int, default=3
