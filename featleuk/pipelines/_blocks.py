@@ -494,10 +494,7 @@ def mobilenet_v2_features(**params):
     >>> mobilenet_v2_features()
     DeepFeatures(preprocess='resize', weights='IMAGENET1K_V1')
     """
-    from ..features import DeepFeatures
-
-    step = DeepFeatures("mobilenet_v2", weights=MOBILENET_V2_WEIGHTS, preprocess=MOBILENET_V2_PREPROCESS)
-    return set_routed_params(step, params, what="mobilenet_v2_features()")
+    return make_cnn_features("mobilenet_v2", **params)
 
 
 # -- frozen ImageNet features of other CNNs ------------------------------------------------------

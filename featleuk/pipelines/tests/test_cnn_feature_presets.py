@@ -20,11 +20,14 @@ WIDTH = {"vgg16": 512, "alexnet": 256, "efficientnet_lite0": 1280, "mobilenet_v2
 
 @pytest.fixture(scope="module")
 def smears():
-    rng = np.random.default_rng(0)
-    n = 16
-    y = np.repeat([0, 1], n // 2)
-    X = rng.integers(120, 200, size=(n, 48, 48, 3), dtype=np.uint8)
-    X[y == 1, 12:36, 12:36] = (90, 40, 140)  # a purple "nucleus" for class 1
+    """Pale fields; class 1 has a large purple disc (a "nucleus") at a random place."""
+    rng = np.random.default_rng(1)
+    y = np.repeat([0, 1], 8)
+    X = np.full((16, 64, 64, 3), (225, 205, 215), np.uint8) + rng.integers(0, 20, (16, 64, 64, 3), dtype=np.uint8)
+    yy, xx = np.mgrid[:64, :64]
+    for i in np.flatnonzero(y):
+        cy, cx = rng.integers(22, 42, 2)
+        X[i][(yy - cy) ** 2 + (xx - cx) ** 2 < 16 ** 2] = (110, 50, 150)
     return X, y
 
 
