@@ -1,6 +1,6 @@
-"""The ``featleuk`` console script.
+"""The ``featleuk`` console script (also ``python -m featleuk``).
 
-    featleuk reproduce mobilenetv2-svm [--data PATH] [--out DIR]
+    featleuk reproduce EXPERIMENT [--data PATH] [--out DIR] [--quick] ...
     featleuk weights [--all]
     featleuk presets
 """
@@ -12,26 +12,11 @@ import sys
 
 from . import __version__
 
-#: Experiments that ``featleuk reproduce`` knows; each maps to a function taking
-#: the parsed arguments.
-REPRODUCIBLE = ("mobilenetv2-svm",)
-
 
 def _cmd_reproduce(args) -> int:
-    from .reproduce import reproduce_mobilenetv2, summary_table
+    from .experiments import run
 
-    out = args.out or f"results/{args.experiment}"
-    if args.data is None:
-        print("No --data given: using the built-in synthetic smears (not real images).", file=sys.stderr)
-    result = reproduce_mobilenetv2(
-        args.data, out, n_splits=args.folds, random_state=args.random_state,
-        n_synthetic=args.n_samples, group_duplicates=not args.no_group_duplicates,
-        engine=args.engine, cache_dir=args.cache, feature_params={"batch_size": args.batch_size},
-        show_progress=not args.no_progress,
-    )
-    print(summary_table(result))
-    print(f"report: {result.out_dir / 'report.md'}")
-    return 0
+    return run(args.experiment, args, command=" ".join(["featleuk", *args.argv]))
 
 
 def _cmd_weights(args) -> int:
@@ -60,45 +45,44 @@ def _cmd_weights(args) -> int:
 
 
 def _cmd_presets(args) -> int:
+    from .evaluation import format_table
     from .pipelines import list_presets
 
-    for name, preset in list_presets().items():
-        ref = f"  [{preset.reference}]" if preset.reference else ""
-        print(f"{name:<28} {preset.description}{ref}")
+    rows = [[name, getattr(preset, "kind", "hybrid"), preset.description
+             + (f" [{preset.reference}]" if preset.reference else "")]
+            for name, preset in list_presets().items()]
+    print(format_table(["preset", "kind", "description"], rows, style="text"))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .experiments import EXPERIMENTS, build_parser as experiment_parser
+
     parser = argparse.ArgumentParser(prog="featleuk", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"featleuk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    rep = sub.add_parser("reproduce", help="reproduce a paper's result and write a report")
-    rep.add_argument("experiment", choices=REPRODUCIBLE)
-    rep.add_argument("--data", help="dataset folder (default: built-in synthetic smears)")
-    rep.add_argument("--out", help="report folder (default: results/<experiment>)")
-    rep.add_argument("--folds", type=int, default=5)
-    rep.add_argument("--random-state", type=int, default=0)
-    rep.add_argument("--n-samples", type=int, default=400, help="synthetic images when no --data")
-    rep.add_argument("--batch-size", type=int, default=32)
-    rep.add_argument("--engine", choices=("auto", "torch", "onnx"), default="auto")
-    rep.add_argument("--cache", help="per-image feature cache folder (reused across runs)")
-    rep.add_argument("--no-group-duplicates", action="store_true",
-                     help="do not keep duplicate images in one fold")
-    rep.add_argument("--no-progress", action="store_true")
-    rep.set_defaults(func=_cmd_reproduce)
+    rep = sub.add_parser("reproduce", help="run an experiment and write its report")
+    experiments = rep.add_subparsers(dest="experiment", required=True, metavar="EXPERIMENT")
+    for name, experiment in EXPERIMENTS.items():
+        one = experiments.add_parser(name, aliases=list(experiment.aliases), help=experiment.help,
+                                     description=experiment.help)
+        experiment_parser(name, one)
+        one.set_defaults(func=_cmd_reproduce, experiment=name)
 
     w = sub.add_parser("weights", help="which backbones have pretrained weights offline")
     w.add_argument("--all", action="store_true", help="also list unavailable weights")
     w.set_defaults(func=_cmd_weights)
 
-    p = sub.add_parser("presets", help="list the make_hybrid presets")
+    p = sub.add_parser("presets", help="list every registered make_hybrid preset and its kind")
     p.set_defaults(func=_cmd_presets)
     return parser
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     return args.func(args)
 
 

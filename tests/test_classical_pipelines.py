@@ -1,7 +1,8 @@
-"""Classical presets (issue 3) in GridSearchCV and experiments/classical_pipelines.py end to end."""
+"""Classical presets in GridSearchCV and featleuk.experiments.classical end to end."""
 
-import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,11 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-import featleuk.pipelines._classical_presets  # noqa: F401  (registers the presets)
+from featleuk.base import frozen_prefix_length
 from featleuk.datasets import make_synthetic_smears
+from featleuk.evaluation import cross_validate_frozen
+from featleuk.experiments import classical
+from featleuk.pipelines import FEATURE_FAMILIES as FEATURE_FAMILY_NAMES, make_feature_family, make_segmenter
 from featleuk.pipelines import list_presets, make_hybrid
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,22 +81,11 @@ def test_fusion_preset_feeds_the_mask_channel_to_every_family(smears):
     assert pipe.named_steps["features"].get_params()["deep__mask"] == "ignore"
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location(
-        "classical_pipelines", REPO / "experiments" / "classical_pipelines.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_experiment_end_to_end(tmp_path):
     out = tmp_path / "classical"
-    code = _load_script().main([
-        "--out", str(out), "--quick", "--n-samples", "30", "--image-size", "40",
-        "--dice-samples", "4", "--dice-size", "48", "--segmenters", "otsu", "efcm",
-        "--families", "all", "--classifiers", "knn",
-    ])
-    assert code == 0
+    result = classical(out=out, quick=True, n_samples=30, image_size=40, dice_samples=4,
+                       dice_size=48, segmenters=["otsu", "efcm"], families=["all"],
+                       classifiers=["knn"], progress=False)
     grid = json.loads((out / "grid.json").read_text())
     assert {(r["segmenter"], r["features"], r["classifier"]) for r in grid["rows"]} == {
         (s, "all", "knn") for s in ("otsu", "efcm")}
@@ -103,38 +96,51 @@ def test_experiment_end_to_end(tmp_path):
     assert {"otsu", "kmeans", "efcm", "fcm"} <= set(dice)
     assert max(r["dice_mean"] for r in dice.values()) >= 0.85
     assert grid["timings"]["enfcm_speedup_over_fcm"] > 0
+    assert len(grid["feature_names"]["all"]) == sum(
+        len(grid["feature_names"][f]) for f in FEATURE_FAMILY_NAMES)
     report = (out / "report.md").read_text()
-    for heading in ("Grid (all rows)", "Segmentation quality on synthetic smears", "Leakage-free"):
+    for heading in ("Grid (all rows)", "Segmentation quality on synthetic smears", "x100"):
         assert heading in report
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["pipelines"]) <= {r["name"] for r in grid["rows"]}
     assert len(metrics["pipelines"]) == 2  # the best row of each segmenter
+    assert set(result.results) == {r["name"] for r in grid["rows"]}
+
+
+def test_script_is_the_same_command(tmp_path):
+    out = tmp_path / "script"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "experiments" / "classical_pipelines.py"), "--quick",
+         "--n-samples", "24", "--image-size", "32", "--dice-samples", "2", "--dice-size", "32",
+         "--segmenters", "otsu", "--families", "color", "--classifiers", "knn", "--folds", "2",
+         "--out", str(out), "--no-progress"],
+        check=True, capture_output=True, text=True)
+    assert "otsu / color / knn" in done.stdout and (out / "grid.json").is_file()
+    assert "Command: `python experiments/classical_pipelines.py --quick" in (out / "report.md").read_text()
 
 
 def test_features_once_equals_pipeline_per_fold(smears):
-    """Segment + extract once, CV the classifier == CV of the whole preset (the steps are stateless)."""
+    """cross_validate_frozen == CV of the whole preset (segmenter and features learn nothing)."""
     from sklearn.model_selection import cross_val_predict
 
     X, y = smears
     pipe = _quiet(make_hybrid("kmeans-svm"))
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     whole = cross_val_predict(pipe, X, y, cv=cv, method="decision_function")
-    features = clone(pipe[:2]).fit_transform(X)
-    shared = cross_val_predict(pipe[2:], features, y, cv=cv, method="decision_function")
-    np.testing.assert_allclose(whole, shared, rtol=1e-8, atol=1e-8)
+    shared = cross_validate_frozen({"kmeans-svm": pipe}, X, y, cv=cv, show_progress=False)
+    assert shared.n_frozen["kmeans-svm"] == frozen_prefix_length(pipe)
+    np.testing.assert_allclose(shared.results["kmeans-svm"].y_score[:, 1], whole, rtol=1e-8, atol=1e-8)
 
 
 @pytest.mark.parametrize("output", ["mask_channel", "masked_rgb", "crop"])
 def test_every_output_mode_flows_into_every_feature_family(output, smears):
-    from featleuk.pipelines._classical_presets import FEATURE_FAMILIES, feature_family, segmenter
-
     X, _ = smears
     images = np.concatenate([X[:3], np.full((1,) + X.shape[1:], 230, np.uint8)])  # last: no nucleus
-    seg = segmenter("otsu").set_params(output=output, crop_size=32, show_progress=False)
+    seg = make_segmenter("otsu", output=output, crop_size=32, show_progress=False)
     segmented = seg.fit_transform(images)
     assert list(seg.empty_indices_) == [3]
-    for family in FEATURE_FAMILIES:
-        step = feature_family(family).set_params(show_progress=False)
+    for family in FEATURE_FAMILY_NAMES:
+        step = make_feature_family(family, show_progress=False)
         if output == "masked_rgb":
             step.set_params(blank_color=0)  # the segmenter's default background
         rows = step.fit_transform(segmented)

@@ -1,4 +1,4 @@
-"""The main job end to end: `featleuk reproduce mobilenetv2-svm` on synthetic data."""
+"""The command line end to end: `featleuk reproduce mobilenetv2-svm` on synthetic data, and friends."""
 
 import json
 import subprocess
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from featleuk.cli import main
-from featleuk.reproduce import HYBRID_PRESETS
+from featleuk.experiments import EXPERIMENTS, HYBRID_PRESETS, add_common_options
 
 REPO = Path(__file__).resolve().parents[1]
 ARIA = REPO.parent / "shared" / "datasets" / "aria_all" / "Original"
@@ -37,7 +37,8 @@ def test_reproduce_on_synthetic_writes_an_honest_report(tmp_path, capsys):
     pngs = list(out.rglob("*.png"))
     assert len(pngs) >= 3 * len(HYBRID_PRESETS)  # confusion matrix, ROC, PR per preset
     printed = capsys.readouterr().out
-    assert "mobilenetv2-svm" in printed and "total wall time" in printed
+    assert "mobilenetv2-svm" in printed and "total wall time" in printed and "x100" in printed
+    assert "MCC" in report and "x100" in report  # one unit for console and report
 
 
 def test_experiment_script_is_the_same_command(tmp_path):
@@ -58,7 +59,31 @@ def test_weights_command_lists_availability(capsys):
 
 def test_presets_command(capsys):
     assert main(["presets"]) == 0
-    assert "mobilenetv2-svm" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "mobilenetv2-svm" in printed and "kind" in printed and "kmeans-svm" in printed
+
+
+def test_python_dash_m_featleuk():
+    done = subprocess.run([sys.executable, "-m", "featleuk", "reproduce", "--help"], check=True,
+                          capture_output=True, text=True, cwd=REPO)
+    for name in ("mobilenetv2", "mobilenetv2-svm", "classical", "selection", "deep"):
+        assert name in done.stdout
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_every_experiment_takes_the_common_options(name):
+    import argparse
+    import inspect
+
+    from featleuk.experiments import build_parser
+
+    experiment = EXPERIMENTS[name]
+    common = add_common_options(argparse.ArgumentParser(), folds=experiment.folds,
+                                cache=experiment.cache)
+    dests = {action.dest for action in common._actions} - {"help"}
+    assert dests <= set(inspect.signature(experiment.function).parameters)
+    args = build_parser(name).parse_args(["--quick", "--seed", "3", "--no-progress", "--jobs", "2"])
+    assert (args.quick, args.seed, args.progress, args.jobs) == (True, 3, False, 2)
 
 
 @pytest.mark.slow

@@ -1,21 +1,10 @@
-"""experiments/selection_grid.py end to end on tiny synthetic smears."""
+"""featleuk.experiments.selection (experiments/selection_grid.py) end to end on tiny smears."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("selection_grid",
-                                                  REPO / "experiments" / "selection_grid.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from featleuk.experiments import main
 
 pytestmark = pytest.mark.slow  # about a minute: a CNN pass, then 6 presets x 5 outer folds
 
@@ -23,12 +12,11 @@ pytestmark = pytest.mark.slow  # about a minute: a CNN pass, then 6 presets x 5 
 @pytest.fixture(scope="module")
 def grid_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("grid")
-    script = _load_script()
-    code = script.main([
+    code = main("selection", [
         "--out", str(out), "--quick", "--weights", "none", "--engine", "torch",
         "--n-samples", "40", "--image-size", "64",
         "--reducers", "none", "pca", "lda", "pso", "cso", "chi2",
-        "--classifiers", "nb",
+        "--classifiers", "nb", "--no-progress",
     ])
     assert code == 0
     return out, json.loads((out / "metrics.json").read_text())

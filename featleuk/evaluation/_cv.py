@@ -19,6 +19,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
+from ..images import take_images
 from ..utils import parallel_map
 from ._json import jsonable, nan_if_none
 from ._metrics import classification_metrics, confusion, per_class_report, score_matrix
@@ -32,7 +33,9 @@ __all__ = [
 
 
 def _take(X, indices):
-    """Rows ``indices`` of a feature matrix, image array, DataFrame or list of paths/images."""
+    """Rows ``indices`` of a feature matrix or image collection (DataFrames and sparse too)."""
+    if isinstance(X, (np.ndarray, list, tuple)):
+        return take_images(X, indices)
     return _safe_indexing(X, np.asarray(indices), axis=0)
 
 

@@ -23,32 +23,24 @@ import numpy as np
 
 from ._cv import CVResult
 from ._json import jsonable
-from ._metrics import PERCENT_METRICS
 from ._plots import plot_confusion_matrix, plot_pr_curves, plot_roc_curves, save_figure
+from ._tables import (
+    METRIC_HEADERS,
+    METRIC_UNITS,
+    format_metric,
+    format_seconds,
+    format_table,
+    metrics_table,
+)
 
 __all__ = ["write_report", "safe_filename"]
 
-#: Column order and headers of the results table (recall is sensitivity).
-_TABLE_METRICS = (
-    ("accuracy", "Accuracy"),
-    ("precision", "Precision"),
-    ("sensitivity", "Sensitivity"),
-    ("specificity", "Specificity"),
-    ("f1", "F1"),
-    ("f2", "F2"),
-    ("cohen_kappa", "Cohen's κ"),
-    ("mcc", "MCC"),
-    ("roc_auc", "ROC AUC"),
-)
+#: Column order of the results table (recall is sensitivity).
+_TABLE_METRICS = ("accuracy", "precision", "sensitivity", "specificity", "f1", "f2",
+                  "cohen_kappa", "mcc", "roc_auc")
 
-#: (per_class_report key, header, metric whose format it takes).
-_PER_CLASS_COLUMNS = (
-    ("precision", "Precision", "precision"),
-    ("sensitivity", "Sensitivity", "sensitivity"),
-    ("specificity", "Specificity", "specificity"),
-    ("f1", "F1", "f1"),
-    ("auc", "AUC", "roc_auc"),
-)
+#: Columns of the per-class table (keys of per_class_report).
+_PER_CLASS_COLUMNS = ("precision", "sensitivity", "specificity", "f1", "auc")
 
 
 def safe_filename(name: str) -> str:
@@ -168,56 +160,20 @@ def _place_extra_figure(caption, source, out_dir: Path, fig_dir: Path, taken: se
     return target
 
 
-def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _alt(text) -> str:
     """Image alt text: brackets would end the Markdown link early."""
     return re.sub(r"[\[\]\n]", " ", str(text))
 
 
-def _format(metric, mean, std=math.nan):
-    if mean is None or not math.isfinite(mean):
-        return "n/a"
-    scale, digits = (100.0, 2) if metric in PERCENT_METRICS else (1.0, 3)
-    text = f"{mean * scale:.{digits}f}"
-    if std is not None and math.isfinite(std):
-        text += f" ± {std * scale:.{digits}f}"
-    return text
-
-
-def _table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _results_table(results):
-    rows = []
-    for name, result in results.items():
-        summary = result.summary()
-        rows.append([name, result.n_folds] + [
-            _format(metric, summary[metric]["mean"], summary[metric]["std"])
-            for metric, _ in _TABLE_METRICS
-        ])
-    return _table(["Pipeline", "Folds"] + [header for _, header in _TABLE_METRICS], rows)
+    return metrics_table(results, _TABLE_METRICS, columns=[("Folds", lambda _, r: r.n_folds)])
 
 
 def _per_class_table(result):
-    rows = [
-        [row["class"], row["support"]]
-        + [_format(metric, row[key]) for key, _, metric in _PER_CLASS_COLUMNS]
-        for row in result.per_class()
-    ]
-    return _table(["Class", "Support"] + [header for _, header, _ in _PER_CLASS_COLUMNS], rows)
-
-
-def _seconds(value):
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    # Fixed decimals would print a 2 ms predict step as 0.00.
-    return f"{value:.1f}" if value >= 100 else f"{value:.3g}"
+    rows = [[row["class"], row["support"]] + [format_metric(row[key]) for key in _PER_CLASS_COLUMNS]
+            for row in result.per_class()]
+    return format_table(["Class", "Support"] + [METRIC_HEADERS[key] for key in _PER_CLASS_COLUMNS],
+                        rows)
 
 
 def _finite_mean(values):
@@ -233,12 +189,12 @@ def _timing_table(results):
         predict_total = float(np.nansum(result.score_times))
         rows.append([
             name,
-            _seconds(result.wall_time),
-            _seconds(_finite_mean(result.fit_times)),
-            _seconds(_finite_mean(result.score_times)),
+            format_seconds(result.wall_time),
+            format_seconds(_finite_mean(result.fit_times)),
+            format_seconds(_finite_mean(result.score_times)),
             f"{n_tested / predict_total:.1f}" if predict_total > 0 else "n/a",
         ])
-    return _table(
+    return format_table(
         ["Pipeline", "Wall time (s)", "Fit per fold (s)", "Predict per fold (s)", "Predicted samples/s"],
         rows,
     )
@@ -267,8 +223,8 @@ def _markdown(out_dir, results, figure_paths, extra_figures, *, title, data_desc
         "## Results",
         "Mean ± sample standard deviation over test folds (one fold: the test set only). "
         "Precision, sensitivity, specificity, F-scores and AUC are macro-averaged one-vs-rest "
-        "for more than two classes and of the positive class for two; percentages except "
-        f"Cohen's κ and MCC. Folds: {', '.join(map(str, n_folds))}.",
+        f"for more than two classes and of the positive class for two. {METRIC_UNITS} "
+        f"Folds: {', '.join(map(str, n_folds))}.",
         _results_table(results),
     ]
     for name, result in results.items():
@@ -283,9 +239,9 @@ def _markdown(out_dir, results, figure_paths, extra_figures, *, title, data_desc
         ))
     parts += ["## Timing", _timing_table(results)]
     if timings:
-        rows = [[step, _seconds(value) if isinstance(value, (int, float)) else value]
+        rows = [[step, format_seconds(value) if isinstance(value, (int, float)) else value]
                 for step, value in timings.items()]
-        parts.append(_table(["Step", "Seconds"], rows))
+        parts.append(format_table(["Step", "Seconds"], rows))
     for heading, body in extra_sections:
         parts += [f"## {heading}", str(body).strip()]
     if extra_figures:

@@ -31,6 +31,7 @@ from ._blocks import (
     make_classifier,
     make_cnn_features,
     make_feature_family,
+    make_feature_union,
     make_reducer,
     make_segmenter,
     mobilenet_v2_features,

@@ -17,6 +17,7 @@ from typing import Callable
 from ._params import lookup, set_routed_params
 
 __all__ = [
+    "make_feature_union",
     "BuildingBlock",
     "CLASSIFIERS",
     "REDUCERS",
@@ -454,6 +455,36 @@ def make_feature_family(name: str, **params):
     GLCMFeatures(distances=(1, 2), levels=32)
     """
     return _make(FEATURE_FAMILIES, "feature family", name, params)
+
+
+def make_feature_union(*names, **steps):
+    """Feature families side by side in one FeatureUnion, each under its own name.
+
+    Parameters
+    ----------
+    *names : str
+        Keys of :data:`FEATURE_FAMILIES`, in column order.
+    **steps : estimator
+        Other feature steps to add after the families (e.g. ``deep=DeepFeatures(...)``).
+
+    Returns
+    -------
+    estimator
+        The single step itself when only one is given, else a
+        :class:`~sklearn.pipeline.FeatureUnion`.
+
+    Examples
+    --------
+    >>> from featleuk.pipelines import make_feature_union
+    >>> [name for name, _ in make_feature_union("glcm", "morph").transformer_list]
+    ['glcm', 'morph']
+    """
+    from sklearn.pipeline import FeatureUnion
+
+    parts = [(name, make_feature_family(name)) for name in names] + list(steps.items())
+    if not parts:
+        raise ValueError("make_feature_union needs at least one feature family or step")
+    return parts[0][1] if len(parts) == 1 else FeatureUnion(parts)
 
 
 # -- MobileNetV2 features ----------------------------------------------------------------------

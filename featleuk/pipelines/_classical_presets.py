@@ -23,23 +23,17 @@ from __future__ import annotations
 
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import VotingClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 # FEATURE_FAMILIES, SEGMENTERS and the old names feature_family / segmenter are
 # still imported from here by experiments/classical_pipelines.py and
 # tests/test_classical_pipelines.py; new code imports them from featleuk.pipelines.
 from ._blocks import FEATURE_FAMILIES, SEGMENTERS  # noqa: F401
-from ._blocks import make_classifier, make_feature_family, make_reducer, make_segmenter, mobilenet_v2_features
+from ._blocks import make_classifier, make_feature_union, make_reducer, make_segmenter, mobilenet_v2_features
 from ._blocks import make_feature_family as feature_family  # noqa: F401
 from ._blocks import make_segmenter as segmenter  # noqa: F401
 from ._registry import register_preset
-
-
-def _features(*names, **steps):
-    """Named feature families (plus other feature ``steps``) side by side in a FeatureUnion."""
-    parts = [(name, make_feature_family(name)) for name in names] + list(steps.items())
-    return parts[0][1] if len(parts) == 1 else FeatureUnion(parts)
 
 
 @register_preset(
@@ -52,7 +46,7 @@ def _features(*names, **steps):
 def kmeans_glcm_rf():
     return Pipeline([
         ("segment", make_segmenter("kmeans-watershed")),
-        ("features", _features("glcm")),
+        ("features", make_feature_union("glcm")),
         ("scale", StandardScaler()),
         ("reduce", make_reducer("pca")),
         ("clf", make_classifier("rf")),
@@ -72,7 +66,7 @@ def otsu_knn():
     return Pipeline([
         ("enhance", Denoiser("median", kernel_size=3)),
         ("segment", make_segmenter("otsu")),
-        ("features", _features("morph", "color")),
+        ("features", make_feature_union("morph", "color")),
         ("scale", StandardScaler()),
         ("clf", make_classifier("knn")),
     ])
@@ -86,7 +80,7 @@ def otsu_knn():
 def kmeans_svm():
     return Pipeline([
         ("segment", make_segmenter("kmeans")),
-        ("features", _features("morph", "glcm", "color")),
+        ("features", make_feature_union("morph", "glcm", "color")),
         ("scale", StandardScaler()),
         ("clf", make_classifier("svm")),
     ])
@@ -112,7 +106,7 @@ def efcm_morphology_ensemble():
     )
     return Pipeline([
         ("segment", make_segmenter("efcm-imp")),
-        ("features", _features("morph", "color")),
+        ("features", make_feature_union("morph", "color")),
         ("scale", StandardScaler()),
         ("clf", ensemble),
     ])
@@ -129,7 +123,7 @@ def mobilenetv2_glcm_morphology_svm():
     return Pipeline([
         ("segment", make_segmenter("kmeans")),
         # The segmenter adds the mask as a 4th channel; the CNN sees the RGB field only.
-        ("features", _features("glcm", "morph", deep=mobilenet_v2_features(mask="ignore"))),
+        ("features", make_feature_union("glcm", "morph", deep=mobilenet_v2_features(mask="ignore"))),
         ("scale", StandardScaler()),
         ("clf", make_classifier("svm")),
     ])
