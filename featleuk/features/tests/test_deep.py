@@ -292,3 +292,52 @@ def test_bf16_runs_on_openvino_and_is_close(images):
         pytest.skip(str(exc))
     assert est.engine_ == "openvino" and est.precision_ == "bf16"
     assert np.abs(est.transform(images) - reference).max() / np.abs(reference).max() < 0.05
+
+
+# -- the feature store -----------------------------------------------------------------------
+
+
+def _config_key(est):
+    from featleuk.store import config_key
+
+    return config_key(est._store_config())
+
+
+def test_store_configuration_follows_weights_and_random_state(images, tmp_path):
+    base = _config_key(small().fit(images))
+    assert _config_key(small().fit(images)) == base
+    assert _config_key(small(random_state=1).fit(images)) != base
+    assert _config_key(small(layer="features.3").fit(images)) != base
+    first = _config_key(small(weights=_state_dict_file(tmp_path / "w.pth", seed=1)).fit(images))
+    _forget_networks()
+    second = _config_key(small(weights=_state_dict_file(tmp_path / "w.pth", seed=2)).fit(images))
+    assert first != second  # same file name, other bytes
+
+
+def test_store_keys_are_file_contents(images, tmp_path):
+    a, copy = tmp_path / "a.png", tmp_path / "renamed.png"
+    Image.fromarray(images[0]).save(a)
+    Image.fromarray(images[0]).save(copy)
+    est = small(memory=tmp_path / "store").fit([str(a)])
+    first = est.transform([str(a)])
+    runner, est._runner = est._runner, "not a runner"
+    np.testing.assert_array_equal(est.transform([str(copy)]), first)  # found by content, not name
+    Image.fromarray(images[1]).save(a)  # same name, new content: computed again
+    est._runner = runner
+    changed = est.transform([str(a)])
+    expected = small().fit(images).transform(images[1:2])
+    assert np.abs(changed - expected).max() <= 1e-5 * np.abs(expected).max()
+    assert np.abs(changed - first).max() > 1e-2 * np.abs(first).max()
+
+
+def test_damaged_rows_are_recomputed_with_a_warning_naming_the_store(images, tmp_path):
+    import sqlite3
+
+    est = small(memory=tmp_path).fit(images)
+    first = est.transform(images)
+    path = tmp_path / "featleuk_features.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE rows SET data = zeroblob(length(data)) WHERE rowid = 2")
+    with pytest.warns(RuntimeWarning, match=str(path)):
+        again = small(memory=tmp_path).fit(images).transform(images)
+    assert np.abs(again - first).max() <= 1e-5 * np.abs(first).max()
