@@ -448,7 +448,7 @@ def load_image_folder(
     ----------
     path : str or path-like
         The dataset folder.
-    layout : {"auto", "aria", "cnmc", "all_idb1", "all_idb2", "class_folders"}
+    layout : {"auto", "aria", "cnmc", "all_idb1", "all_idb2", "class_folders"}, default="auto"
         ``"auto"`` detects it (the result's ``layout`` says which); an
         unrecognised folder raises ``ValueError`` saying what was looked for.
         See data/README.md for the folder trees.
@@ -545,10 +545,18 @@ def load_image_folder(
 
     Examples
     --------
-    >>> from featleuk.datasets import load_image_folder  # doctest: +SKIP
-    >>> data = load_image_folder("../shared/datasets/aria_all/Original")  # doctest: +SKIP
-    >>> data.layout, data.target_names  # doctest: +SKIP
-    ('aria', ['Benign', 'Early', 'Pre', 'Pro'])
+    A folder tree written from synthetic smears; their classes carry the
+    Aria et al. (2021) class names, so the layout is detected as ``"aria"``.
+    A downloaded dataset is read the same way, e.g.
+    ``load_image_folder("ALL_Aria/Original", group_duplicates=True)``:
+
+    >>> import tempfile
+    >>> from featleuk.datasets import load_image_folder, write_synthetic_smears
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = write_synthetic_smears(folder, 8, image_size=32, random_state=0)
+    ...     data = load_image_folder(folder, show_progress=False)
+    ...     print(data.layout, data.target_names, len(data.filenames))
+    aria ['Benign', 'Early', 'Pre', 'Pro'] 8
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
