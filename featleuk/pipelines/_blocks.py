@@ -382,7 +382,7 @@ def make_segmenter(name: str, **params):
     --------
     >>> from featleuk.pipelines import make_segmenter
     >>> make_segmenter("otsu-3class")
-    OtsuSegmenter(n_classes=3)
+    OtsuSegmenter(channel='purple', n_classes=3)
     """
     return _make(SEGMENTERS, "segmenter", name, params)
 
