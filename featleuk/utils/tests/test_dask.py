@@ -147,8 +147,11 @@ def test_extract_on_dask_streams_rows_into_the_store(smears, client, tmp_path):
     paths, _ = smears
     step = DeepFeatures(weights=None, show_progress=False).fit(paths[:1])
     rows = extract_on_dask(step, paths[:12], client=client, chunk_size=4, store=tmp_path, show_progress=False)
+    from featleuk.store import FeatureStore
+
     assert step.memory is None  # the caller's step is left alone
-    # A local step reading the same store finds every row the workers wrote.
+    with FeatureStore(tmp_path) as store:
+        assert [table["n_rows"] for table in store.tables()] == [12]  # written by the workers
+    # A local step reading the same store gets the workers' rows.
     cached = DeepFeatures(weights=None, memory=tmp_path, show_progress=False).fit(paths[:1])
     np.testing.assert_allclose(cached.transform(paths[:12]), rows, rtol=0, atol=1e-6)
-    assert any(tmp_path.iterdir())
