@@ -94,6 +94,7 @@ def add_dask_option(parser):
     Parameters
     ----------
     parser : argparse.ArgumentParser
+        The parser to extend; the value is checked with :func:`parse_dask_spec`.
 
     Returns
     -------
@@ -239,6 +240,7 @@ def extract_on_dask(step, X, *, client=None, chunk_size=256, store=None, max_in_
     max_in_flight : int or None, default=None
         Chunks queued at once; ``None`` is twice the number of workers.
     show_progress : bool, default=True
+        A progress bar over the images (see :func:`~featleuk.utils.progress`).
 
     Returns
     -------
