@@ -75,6 +75,7 @@ TRUSTED_TYPES = frozenset({
     # scikit-learn internals of the presets' estimators
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "sklearn.calibration._TemperatureScaling",
     "sklearn.feature_selection._univariate_selection.chi2",
     "sklearn.feature_selection._mutual_info.mutual_info_classif",
     "sklearn.tree._tree.Tree",
@@ -463,7 +464,7 @@ def _card_markdown(card, model_path):
             lines.append(f"- {len(data['skipped'])} unreadable files skipped")
     cv = card.get("cross_validation")
     if cv:
-        from .evaluation import format_interval
+        from .evaluation._bootstrap import format_interval
 
         lines += ["", "## Cross-validation estimate", "",
                   f"{cv['folds']}-fold {cv.get('splitter', 'stratified')} cross-validation on the "

@@ -65,7 +65,7 @@ class ExperimentResult:
 
 
 def add_common_options(parser, *, n_samples=400, image_size=224, folds=True, cache=True,
-                       data=True, synthetic=True, out_help=None):
+                       data=True, synthetic=True, out_help=None, out_required=False):
     """Add the options every experiment shares to an ``argparse`` parser.
 
     ``--data``, ``--out``, ``--folds``, ``--seed``, ``--cache``, ``--jobs``,
@@ -93,6 +93,8 @@ def add_common_options(parser, *, n_samples=400, image_size=224, folds=True, cac
         ``--data`` (``--n-samples``, ``--image-size``).
     out_help : str, default=None
         The help of ``--out`` (default: the report folder).
+    out_required : bool, default=False
+        Whether ``--out`` must be given.
 
     Returns
     -------
@@ -103,7 +105,7 @@ def add_common_options(parser, *, n_samples=400, image_size=224, folds=True, cac
                             help="dataset folder" + ("" if data == "required" or not synthetic else
                                                      " (default: built-in synthetic smears, not real "
                                                      "images)"))
-    parser.add_argument("--out", required=out_help is not None and "required" in out_help,
+    parser.add_argument("--out", required=out_required,
                         help=out_help or "report folder (default: results/<experiment>)")
     if folds == "optional":
         parser.add_argument("--cv", "--folds", "--n-splits", dest="folds", type=int, default=None,
@@ -206,7 +208,7 @@ def _class_counts(target, target_names):
     return {name: int(np.sum(np.asarray(target) == i)) for i, name in enumerate(target_names)}
 
 
-def check_counts(counts, *, folds=None, what="the data"):
+def check_counts(counts, *, folds=None, what="the data", min_classes=2):
     """Check per-class image counts: two classes or more, each with at least ``folds`` images.
 
     Parameters
@@ -217,6 +219,8 @@ def check_counts(counts, *, folds=None, what="the data"):
         Cross-validation folds the data must support.
     what : str
         The data, for the message (e.g. ``"--data /x"``).
+    min_classes : int, default=2
+        Fewest classes accepted (1 for an external test set).
 
     Raises
     ------
@@ -227,7 +231,7 @@ def check_counts(counts, *, folds=None, what="the data"):
     empty = [name for name, n in counts.items() if n == 0]
     if empty:
         raise InputError(f"{what}: class {empty[0]!r} has no images; add images or remove its folder")
-    if len(counts) < 2:
+    if len(counts) < min_classes:
         raise InputError(f"{what}: only one class ({', '.join(counts) or 'none'}); a classifier "
                          "needs at least two class folders")
     if folds is not None:
@@ -240,7 +244,7 @@ def check_counts(counts, *, folds=None, what="the data"):
                              f"{what}: class {name!r} has {n} image, too few for cross-validation")
 
 
-def check_data(data, *, folds=None, n_samples=None, n_classes=4, max_images=None):
+def check_data(data, *, folds=None, n_samples=None, n_classes=4, max_images=None, min_classes=2):
     """List a dataset folder cheaply (nothing decoded) and check it can be used.
 
     Run before any heavy work, so a wrong path or an unusable dataset fails
@@ -258,6 +262,8 @@ def check_data(data, *, folds=None, n_samples=None, n_classes=4, max_images=None
     max_images : int, default=None
         A stratified subsample to this many images is taken later: the
         per-class counts are checked as they will be after it.
+    min_classes : int, default=2
+        Fewest classes accepted (1 for an external test set).
 
     Returns
     -------
@@ -288,10 +294,10 @@ def check_data(data, *, folds=None, n_samples=None, n_classes=4, max_images=None
     except (ValueError, OSError) as exc:
         raise InputError(f"--data {data}: {exc}") from None
     counts = _class_counts(bunch.target, bunch.target_names)
-    check_counts(counts, what=f"--data {data}")
+    check_counts(counts, what=f"--data {data}", min_classes=min_classes)
     if max_images is not None and max_images < sum(counts.values()):
         total = sum(counts.values())
         counts = {name: int(np.floor(n * max_images / total)) for name, n in counts.items()}
-    check_counts(counts, folds=folds, what=f"--data {data}"
+    check_counts(counts, folds=folds, min_classes=min_classes, what=f"--data {data}"
                  + (f" (subsampled to --max-images {max_images})" if max_images is not None else ""))
     return _class_counts(bunch.target, bunch.target_names)
