@@ -151,7 +151,7 @@ def _fit(model, name, X, y, *, groups, folds, seed, cache, jobs, progress):
 
 
 def _cv_estimate(result, groups, folds, seed):
-    from .evaluation._bootstrap import bootstrap_metrics
+    from .evaluation import bootstrap_metrics
 
     rows = result.sample_indices
     ci = bootstrap_metrics(result.y_true, result.y_pred, result.y_score, labels=result.classes,
@@ -230,7 +230,7 @@ def train(preset, *, data, out, settings=(), folds=None, seed=0, cache=None, job
 
 
 def _cmd_train(args) -> int:
-    from .evaluation._bootstrap import format_interval
+    from .evaluation import format_interval
 
     done = train(args.preset, data=args.data, out=args.out, settings=args.set, folds=args.folds,
                  seed=args.seed, cache=args.cache, jobs=args.jobs, progress=args.progress,
@@ -427,18 +427,30 @@ def _class_map(items, model_classes, folder_classes):
     return mapping
 
 
-def _external_report(out, result, *, title, data_description, notes, rows_path):
-    """The external-test report: metrics, per-class table, confusion matrix, ROC/PR, predictions."""
-    from .evaluation import write_report
+def _external_report(model, dataset, y, *, class_map, model_path, data, out, name, trained_on,
+                     command):
+    """Score ``model`` on the external ``dataset`` and write the same report as reproduce."""
+    from .evaluation import evaluate_external, write_report
+    from .experiments._common import skipped_files_section
 
-    return write_report(out, {result.name: result}, title=title, data_description=data_description,
-                        notes=notes, extra_sections=[("Predictions", f"One row per image: "
-                                                                     f"[`{rows_path.name}`]"
-                                                                     f"({rows_path.name}).")])
+    result = evaluate_external(model, dataset.data, y, class_map=class_map or None,
+                               dataset_name=str(Path(data).resolve()), training_dataset=trained_on,
+                               groups=dataset.groups, name=name)
+    mapped = ", ".join(f"{src} -> {dst}" for src, dst in (class_map or {}).items())
+    description = (
+        f"**External test.** The model `{Path(model_path).name}` (preset `{name}`) was trained on "
+        f"`{trained_on}` and is scored here, without any refitting, on another dataset: "
+        + dataset.description
+        + (f" Class map (dataset class -> model class): {mapped}." if mapped else "")
+        + " These are not cross-validation estimates: no test image played a part in training.")
+    notes = [f"Model file: `{Path(model_path).resolve()}`."]
+    write_report(out, {name: result}, title=f"External test of {name}", data_description=description,
+                 notes=notes, images=dataset.data, command=command,
+                 extra_sections=skipped_files_section(dataset))
+    return result
 
 
-def evaluate(model_path, *, data, out, class_map=(), progress=True, batch_size=PREDICT_BATCH,
-             command=None):
+def evaluate(model_path, *, data, out, class_map=(), seed=0, group_duplicates=True, command=None):
     """Score a trained model on an external labelled dataset and write its report.
 
     Parameters
@@ -446,15 +458,17 @@ def evaluate(model_path, *, data, out, class_map=(), progress=True, batch_size=P
     model_path : path
         A model file from ``featleuk train`` / :func:`featleuk.save_model`.
     data : path
-        The external dataset folder.
+        The external dataset folder (unreadable files are skipped and listed).
     out : path
-        The report folder (``report.md``, ``metrics.json``, figures,
-        ``predictions.csv``).
+        The report folder (``report.md``, ``report.html``, ``metrics.json``,
+        figures, ``predictions.csv``).
     class_map : sequence of str, default=()
         ``SRC=DST``: dataset class ``SRC`` counts as model class ``DST``
         (several to one allowed, e.g. ``Early=malignant``).
-    progress : bool, default=True
-    batch_size : int, default=32
+    seed : int, default=0
+        Seeds the bootstrap intervals.
+    group_duplicates : bool, default=True
+        Resample near-identical images together in the intervals.
     command : str, default=None
 
     Returns
@@ -462,82 +476,35 @@ def evaluate(model_path, *, data, out, class_map=(), progress=True, batch_size=P
     CVResult
         The external-test result (one "fold": the whole dataset).
     """
-    from .datasets import load_image_folder
-    from .evaluation import CVResult
+    import warnings
+
+    from .datasets import load_dataset
     from .experiments import check_data, check_out_path
 
     out = check_out_path(out)
-    check_data(data, min_classes=1)
+    counts = check_data(data, min_classes=1)
     model = _load(model_path)
     header = _header(model_path)
     model_classes = [str(c) for c in model.classes_]
-    import warnings
-
+    mapping = _class_map(class_map, model_classes, list(counts))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        bunch = load_image_folder(data, on_error="skip", show_progress=False)
-    folder_classes = list(bunch.target_names)
-    mapping = _class_map(class_map, model_classes, folder_classes)
-    files = [str(f) for f in bunch.filenames]
-    truth = {f: mapping[folder_classes[t]] for f, t in zip(files, bunch.target)}
-
-    out.mkdir(parents=True, exist_ok=True)
-    rows_path = out / "predictions.csv"
-    started = time.perf_counter()
-    kept = []
-
-    def keep(rows):
-        for row in rows:
-            row = {"true": truth[row["path"]], **row}
-            if row["status"] == "ok":
-                kept.append((row["true"], row["label"], [row[c] for c in model_classes]))
-            yield row
-
-    writer = _RowWriter(rows_path, ["true", "path", "label", *model_classes, "status"], "csv")
-    n_errors = 0
-    try:
-        for row in keep(predict_files(model, files, batch_size=batch_size, progress=progress)):
-            writer.write(row)
-            n_errors += row["status"] != "ok"
-    finally:
-        writer.close()
-    if not kept:
-        raise _input_error()(f"--data {data}: none of its {len(files)} images could be predicted "
-                             f"(see {rows_path})")
-    score_s = time.perf_counter() - started
-    y_true, y_pred, y_score = (np.asarray([k[0] for k in kept]), np.asarray([k[1] for k in kept]),
-                               np.asarray([k[2] for k in kept], dtype=float))
+        warnings.simplefilter("ignore")  # unreadable files are listed in the report
+        dataset = load_dataset(data, group_duplicates=group_duplicates, random_state=seed)
+    y = np.asarray(dataset.target_names, dtype=object)[dataset.target].astype(str)
     card = header.get("card") or {}
-    trained_on = (card.get("training_data") or {}).get("path", "unknown (no model card)")
+    trained_on = (card.get("training_data") or {}).get("path") or "unknown (no model card)"
     name = card.get("preset") or Path(model_path).stem
-    result = CVResult.from_predictions(y_true, y_pred, y_score, name=name,
-                                       classes=np.asarray(model_classes), target_names=model_classes,
-                                       score_time=score_s, extra={"external_test": True})
-    mapped = {src: dst for src, dst in mapping.items() if src != dst}
-    counts = {c: int(np.sum(y_true == c)) for c in model_classes}
-    description = (
-        f"**External test.** The model `{Path(model_path).name}` (preset `{name}`) was trained on "
-        f"`{trained_on}` and is scored here, without any refitting, on a different dataset: "
-        f"`{Path(data).resolve()}` (layout `{bunch.layout}`, {len(files)} images; as model classes: "
-        + ", ".join(f"{c}: {n}" for c, n in counts.items()) + ")."
-        + (" Class map: " + ", ".join(f"{s} -> {d}" for s, d in mapped.items()) + "." if mapped else "")
-        + " These numbers are not cross-validation estimates: the test images played no part in "
-        "training.")
-    notes = [f"{n_errors} of {len(files)} images could not be predicted; they are in "
-             f"`{rows_path.name}` with their error and left out of the metrics." if n_errors else
-             f"All {len(files)} images were predicted."]
-    if command:
-        notes.append(f"Command: `{command}`")
-    _external_report(out, result, title=f"External test of {name}", data_description=description,
-                     notes=notes, rows_path=rows_path)
-    return result
+    return _external_report(model, dataset, y,
+                            class_map={s: d for s, d in mapping.items() if s != d},
+                            model_path=model_path, data=data, out=out, name=name,
+                            trained_on=trained_on, command=command)
 
 
 def _cmd_evaluate(args) -> int:
     from .evaluation import format_metric
 
     result = evaluate(args.model, data=args.data, out=args.out, class_map=args.class_map,
-                      progress=args.progress, batch_size=args.batch_size, command=_command(args))
+                      seed=args.seed, command=_command(args))
     metrics = result.fold_metrics[0]
     print("external test: " + ", ".join(f"{m} {format_metric(metrics[m])}"
                                         for m in ("accuracy", "f1", "mcc") if m in metrics))
@@ -611,7 +578,8 @@ class _ListExperiments(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from .experiments import describe_experiments
 
-        parser.exit(0, describe_experiments() + "\n")
+        print(describe_experiments())
+        parser.exit(0)
 
 
 def _debug_option(parser):
@@ -660,7 +628,6 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--class-map", action="append", default=[], metavar="SRC=DST",
                    help="count dataset class SRC as model class DST (repeatable; several to one "
                         "allowed, e.g. Early=malignant)")
-    e.add_argument("--batch-size", type=int, default=PREDICT_BATCH, help="images decoded at a time")
     e.set_defaults(func=_cmd_evaluate)
 
     rep = sub.add_parser("reproduce", help="run an experiment and write its report")

@@ -83,13 +83,6 @@ TRUSTED_TYPES = frozenset({
     # xgboost's scikit-learn API
     "xgboost.sklearn.XGBClassifier",
     "xgboost.core.Booster",
-    "builtins.bytearray",
-    # numpy scalar types skops lists by name
-    "numpy.dtype",
-    "numpy.float32",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.str_",
 })
 
 #: Parameter names that hold a cache folder of the training machine.
@@ -464,7 +457,7 @@ def _card_markdown(card, model_path):
             lines.append(f"- {len(data['skipped'])} unreadable files skipped")
     cv = card.get("cross_validation")
     if cv:
-        from .evaluation._bootstrap import format_interval
+        from .evaluation import format_interval
 
         lines += ["", "## Cross-validation estimate", "",
                   f"{cv['folds']}-fold {cv.get('splitter', 'stratified')} cross-validation on the "

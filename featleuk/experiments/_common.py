@@ -248,7 +248,9 @@ def check_data(data, *, folds=None, n_samples=None, n_classes=4, max_images=None
     """List a dataset folder cheaply (nothing decoded) and check it can be used.
 
     Run before any heavy work, so a wrong path or an unusable dataset fails
-    in the first seconds rather than after feature extraction.
+    in the first seconds rather than after feature extraction. A class
+    folder without images is left out with a warning (the loaders do not
+    list it).
 
     Parameters
     ----------
@@ -287,6 +289,11 @@ def check_data(data, *, folds=None, n_samples=None, n_classes=4, max_images=None
         raise InputError(f"--data {data}: no such folder")
     if not path.is_dir():
         raise InputError(f"--data {data}: is a file; give the dataset folder (one sub-folder per class)")
+    from ..io import IMAGE_SUFFIXES
+
+    if not any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.rglob("*")):
+        raise InputError(f"--data {data}: no images in this folder or below it "
+                         f"({', '.join(sorted(IMAGE_SUFFIXES))}); give the dataset folder")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -294,6 +301,12 @@ def check_data(data, *, folds=None, n_samples=None, n_classes=4, max_images=None
     except (ValueError, OSError) as exc:
         raise InputError(f"--data {data}: {exc}") from None
     counts = _class_counts(bunch.target, bunch.target_names)
+    if bunch.layout == "class_folders":
+        empty = sorted(d.name for d in path.iterdir()
+                       if d.is_dir() and not d.name.startswith(".") and d.name not in counts)
+        if empty:
+            warnings.warn(f"--data {data}: class folder(s) {', '.join(map(repr, empty))} hold no "
+                          "images and are left out", UserWarning, stacklevel=2)
     check_counts(counts, what=f"--data {data}", min_classes=min_classes)
     if max_images is not None and max_images < sum(counts.values()):
         total = sum(counts.values())
