@@ -801,7 +801,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         # The trained network as a state dict of numpy arrays, not a torch
         # module: skops (featleuk.save_model) stores arrays and plain values
         # only, and pickles and copies get the same compact state.
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # may be the live __dict__: never edit it
         module = state.pop("module_", None)
         if module is not None:
             state["_module_state"] = {name: tensor.detach().cpu().numpy()

@@ -103,7 +103,8 @@ verbose, max_iter, decision_function_shape, break_ties, random_state
     calibration : {"temperature", "sigmoid", "isotonic"}, default="temperature"
         The ``method`` of :class:`~sklearn.calibration.CalibratedClassifierCV`.
     calibration_cv : int, default=5
-        Stratified folds whose held-out margins fit the calibration.
+        Stratified folds whose held-out margins fit the calibration (fewer,
+        down to 2, when the rarest class has fewer training samples).
 
     Attributes
     ----------
@@ -183,8 +184,10 @@ verbose, max_iter, decision_function_shape, break_ties, random_state
         if method == "temperature" and "temperature" not in CalibratedClassifierCV._parameter_constraints[
                 "method"][0].options:
             method = "sigmoid"  # temperature scaling arrived in scikit-learn 1.8
+        _, counts = np.unique(np.asarray(y), return_counts=True)
+        cv = int(max(2, min(self.calibration_cv, counts.min())))
         self.calibrated_ = CalibratedClassifierCV(
-            self._svc(), method=method, cv=self.calibration_cv, ensemble=False,
+            self._svc(), method=method, cv=cv, ensemble=False,
         ).fit(X, y, sample_weight=sample_weight)
         self.calibration_ = method
         self.classes_ = self.calibrated_.classes_
