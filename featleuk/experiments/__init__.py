@@ -119,8 +119,9 @@ EXPERIMENTS = {
     "deep": Experiment(
         deep, add_deep_options,
         "end-to-end deep models (fine-tuned CNNs, MobileNet-BiLSTM, CNN-GRU) on one holdout split",
-        "the end-to-end deep models of the reviewed work: fine-tuned ImageNet CNNs (Yaseen et al. "
-        "(2025)), a MobileNet-BiLSTM and a CNN-GRU, on one holdout split",
+        "end-to-end deep models on one holdout split: fine-tuned ImageNet CNNs (Pavithra (2023), "
+        "Shehta et al. (2025)), the MobileNet-BiLSTM of Aravindkumaran et al. (2025) and the "
+        "CNN-GRU reviewed by Yousif et al. (n.d.), with Grad-CAM",
         folds=False, cache=False),
 }
 
