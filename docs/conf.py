@@ -44,7 +44,7 @@ root_doc = "index"
 templates_path = ["_templates"]
 # results/ holds the committed experiment reports (Markdown written by the
 # report writer, not pages of this site); benchmarks.md names their paths.
-exclude_patterns = ["_build", "results", "**.ipynb_checkpoints", "README.md"]
+exclude_patterns = ["_build", "results", "sections", "**.ipynb_checkpoints", "README.md"]
 
 # Cross-references that cannot be resolved (third-party types named in
 # docstrings) are not errors: the build has no network for intersphinx.

@@ -98,9 +98,9 @@ class KMeansSegmenter(BaseSegmenter):
     color_space : {"stain", "lab", "hsv", "rgb"}, default="stain"
         What is clustered. ``"stain"`` (the default) clusters ``channel``;
         against the reference masks of Aria et al. (2021) it scores a mean
-        Dice of 0.82 / 0.88 on held-out Benign / Early fields, where the old
+        Dice of 0.84 / 0.88 on held-out Benign / Early fields, where the old
         default (three clusters in Lab, nucleus by Lab a* - b*) scored
-        0.73 / 0.84 and the one-line Otsu on Lab a* 0.77 / 0.87: a colour
+        0.74 / 0.85 and the one-line Otsu on Lab a* 0.78 / 0.87: a colour
         clustering in Lab with three clusters splits the violet cells
         between clusters on pale Benign fields. ``"lab"`` (distances
         closest to perceived colour differences), ``"hsv"`` and ``"rgb"``
