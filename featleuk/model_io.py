@@ -77,6 +77,7 @@ TRUSTED_TYPES = frozenset({
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.calibration._TemperatureScaling",
     "sklearn.feature_selection._univariate_selection.chi2",
+    "sklearn.frozen._frozen.FrozenEstimator",
     "sklearn.feature_selection._mutual_info.mutual_info_classif",
     "sklearn.tree._tree.Tree",
     "sklearn.utils._bunch.Bunch",

@@ -96,3 +96,17 @@ def test_deep_classifier_is_stored_as_arrays(images, tmp_path):
     loaded = load_model(tmp_path / "deep.skops")
     np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), atol=1e-6)
     assert loaded.classes_.tolist() == model.classes_.tolist()
+
+
+@pytest.mark.parametrize("y", [np.repeat(["a", "b", "c"], 6), np.array(["a"] * 4 + ["b"] * 4 + ["c"])])
+def test_calibrated_svm_keeps_the_svm_margins_and_saves(y, tmp_path):
+    from sklearn.svm import SVC
+
+    X = np.random.default_rng(0).normal(size=(len(y), 3)) + (y == "a")[:, None]
+    model = make_classifier("svm").fit(X, y)
+    np.testing.assert_allclose(model.decision_function(X), SVC(C=10.0).fit(X, y).decision_function(X))
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(y), 3) and np.allclose(proba.sum(axis=1), 1)
+    assert (model.predict(X) == model.classes_[proba.argmax(axis=1)]).all()
+    save_model(model, tmp_path / "svm.skops")
+    np.testing.assert_allclose(load_model(tmp_path / "svm.skops").predict_proba(X), proba)

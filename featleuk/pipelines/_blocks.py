@@ -104,7 +104,9 @@ verbose, max_iter, decision_function_shape, break_ties, random_state
         The ``method`` of :class:`~sklearn.calibration.CalibratedClassifierCV`.
     calibration_cv : int, default=5
         Stratified folds whose held-out margins fit the calibration (fewer,
-        down to 2, when the rarest class has fewer training samples).
+        down to 2, when the rarest class has fewer training samples; with a
+        class of one sample, the calibration is fitted on the training
+        margins).
 
     Attributes
     ----------
@@ -185,10 +187,21 @@ verbose, max_iter, decision_function_shape, break_ties, random_state
                 "method"][0].options:
             method = "sigmoid"  # temperature scaling arrived in scikit-learn 1.8
         _, counts = np.unique(np.asarray(y), return_counts=True)
-        cv = int(max(2, min(self.calibration_cv, counts.min())))
-        self.calibrated_ = CalibratedClassifierCV(
-            self._svc(), method=method, cv=cv, ensemble=False,
-        ).fit(X, y, sample_weight=sample_weight)
+        if counts.min() >= 2:
+            self.calibrated_ = CalibratedClassifierCV(
+                self._svc(), method=method, cv=int(min(self.calibration_cv, counts.min())),
+                ensemble=False,
+            ).fit(X, y, sample_weight=sample_weight)
+        else:
+            # A class with one sample cannot be in both parts of a fold: calibrate on
+            # the training margins themselves (optimistic, but the labels are the SVM's).
+            from sklearn.frozen import FrozenEstimator
+
+            svc = self._svc().fit(X, y, sample_weight=sample_weight)
+            everything = np.arange(len(y))
+            self.calibrated_ = CalibratedClassifierCV(
+                FrozenEstimator(svc), method=method, cv=[(everything, everything)], ensemble=False,
+            ).fit(X, y, sample_weight=sample_weight)
         self.calibration_ = method
         self.classes_ = self.calibrated_.classes_
         self.n_features_in_ = self.calibrated_.n_features_in_
