@@ -12,6 +12,7 @@ import pytest
 
 from featleuk.cli import main
 from featleuk.datasets import write_synthetic_smears
+from featleuk.utils._testing import requires_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET = "kmeans-svm"  # classical: no CNN weights needed
@@ -111,3 +112,25 @@ def test_python_m_featleuk_is_the_same_command():
                           capture_output=True, text=True, env=env)
     assert done.returncode == 0
     assert "Das et al. (2022)" in done.stdout and "mobilenetv2" in done.stdout
+
+
+@requires_weights()
+def test_mobilenetv2_model_round_trip_in_a_fresh_process(smears, tmp_path):
+    from featleuk import load_model
+    from featleuk.model_io import read_header
+
+    model = tmp_path / "mobilenetv2-svm.skops"
+    assert main(["train", "mobilenetv2-svm", "--data", str(smears), "--out", str(model),
+                 "--cache", str(tmp_path / "cache"), "--no-progress"]) == 0
+    card = read_header(model)["card"]
+    assert card["weights"][0]["backbone"] == "mobilenet_v2" and len(card["weights"][0]["sha256"]) == 64
+    loaded = load_model(model)
+    assert loaded.named_steps["features"].memory is None  # no path of this machine in the file
+    files = sorted(str(p) for p in smears.rglob("*.png"))[:8]
+    code = ("import json, sys; from featleuk import load_model; "
+            "m = load_model(sys.argv[1]); print(json.dumps(m.predict_proba(sys.argv[2:]).tolist()))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "FEATLEUK_PROGRESS": "0"}
+    done = subprocess.run([sys.executable, "-c", code, str(model), *files], capture_output=True,
+                          text=True, env=env, check=True)
+    there = np.array(json.loads(done.stdout.strip().splitlines()[-1]))
+    np.testing.assert_allclose(there, loaded.predict_proba(files), atol=1e-6)
