@@ -71,6 +71,7 @@ TRUSTED_TYPES = frozenset({
     "featleuk.selection._cso.CatSwarmFeatureSelector",
     "featleuk.selection._pso.PSOFeatureSelector",
     "featleuk.pipelines._blocks.CalibratedSVC",
+    "featleuk.pipelines._xgboost.LabelEncodedXGBClassifier",
     "featleuk.weights.Preprocessing",
     # scikit-learn internals of the presets' estimators
     "sklearn.calibration._CalibratedClassifier",
