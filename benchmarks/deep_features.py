@@ -289,7 +289,7 @@ def section_reproduce(bunch, args):
             out = work / run
             command = [sys.executable, "-m", "featleuk.cli", "reproduce", "mobilenetv2", "--data", args.data,
                        "--out", str(out), "--cache", str(cache), "--no-progress"]
-            _, wall = _timed(subprocess.run, command, **{"check": True, "capture_output": True})
+            _, wall = _timed(lambda: subprocess.run(command, check=True, capture_output=True))
             metrics = json.loads((out / "metrics.json").read_text())
             timings = metrics.get("timings", {})
             runs[run] = {"process_wall_s": round(wall, 1), **timings}
@@ -323,6 +323,8 @@ def main(argv=None):
         result[name]["section_s"] = round(time.perf_counter() - started, 1)
         result[name]["uptime_after"] = _uptime()
         print(json.dumps({name: result[name]}), flush=True)
+        if args.out:  # after every section, so a failure late in a long run keeps the rest
+            Path(args.out).write_text(json.dumps(result, indent=1))
     result["uptime_after"] = _uptime()
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=1))

@@ -29,7 +29,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ._classical import add_classical_options, classical
-from ._common import ExperimentResult, add_common_options, experiment_kwargs
+from ._common import (
+    ExperimentResult,
+    InputError,
+    add_common_options,
+    check_data,
+    check_out_path,
+    experiment_kwargs,
+)
 from ._deep import add_deep_options, deep
 from ._mobilenetv2 import HYBRID_PRESETS, add_mobilenetv2_options, mobilenetv2
 from ._selection import add_selection_options, selection
@@ -39,10 +46,15 @@ __all__ = [
     "Experiment",
     "ExperimentResult",
     "HYBRID_PRESETS",
+    "InputError",
     "add_common_options",
     "build_parser",
+    "check_data",
+    "check_out_path",
     "classical",
     "deep",
+    "describe_experiments",
+    "check_args",
     "experiment_kwargs",
     "main",
     "mobilenetv2",
@@ -52,11 +64,31 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Experiment:
-    """An experiment function with its command-line options."""
+    """An experiment function with its command-line options.
+
+    Attributes
+    ----------
+    function : callable
+        The experiment function.
+    add_options : callable
+        Adds its own options to a parser.
+    help : str
+        One line for ``--help``.
+    reproduces : str
+        What published result it reproduces, citing the paper by authors
+        and year (``featleuk reproduce --list``).
+    n_samples, image_size : int
+        Its synthetic-smear defaults.
+    folds, cache : bool
+        Whether it has cross-validation folds and a cache.
+    aliases : tuple of str
+        Other names on the command line.
+    """
 
     function: Callable
     add_options: Callable
     help: str
+    reproduces: str = ""
     n_samples: int = 400
     image_size: int = 224
     folds: bool = True
@@ -68,17 +100,28 @@ EXPERIMENTS = {
     "mobilenetv2": Experiment(
         mobilenetv2, add_mobilenetv2_options,
         "MobileNetV2 features + SVM / RF / KNN / XGBoost (Das et al. 2022), k-fold CV",
+        "the hybrid MobileNetV2 + SVM of Das et al. (2022), with the random forest, KNN and "
+        "XGBoost of Rahman et al. (2020) on the same frozen features",
         aliases=("mobilenetv2-svm",)),
     "classical": Experiment(
         classical, add_classical_options,
         "segmenter x feature family x classifier grid, and segmentation Dice scores",
+        "the classical segment-describe-classify pipelines of Laosai & Chamnongthai (2014), "
+        "Joshi et al. (2013) and Dharani et al. (2020): Otsu / k-means / fuzzy c-means nuclei, "
+        "texture, shape and colour features, SVM / random forest / KNN",
         n_samples=200, image_size=96),
     "selection": Experiment(
         selection, add_selection_options,
-        "feature reducer x classifier in GridSearchCV on MobileNetV2 features (Rahman et al.)"),
+        "feature reducer x classifier in GridSearchCV on MobileNetV2 features (Rahman et al.)",
+        "the CNN-feature refinement of Rahman et al. (2020) (PCA, LDA, particle and cat swarm "
+        "selection) and the chi-squared selection of Shahin et al. (2019), each with classical "
+        "classifiers in nested cross-validation"),
     "deep": Experiment(
         deep, add_deep_options,
         "end-to-end deep models (fine-tuned CNNs, MobileNet-BiLSTM, CNN-GRU) on one holdout split",
+        "end-to-end deep models on one holdout split: fine-tuned ImageNet CNNs (Pavithra (2023), "
+        "Shehta et al. (2025)), the MobileNet-BiLSTM of Aravindkumaran et al. (2025) and the "
+        "CNN-GRU reviewed by Yousif et al. (n.d.), with Grad-CAM",
         folds=False, cache=False),
 }
 
@@ -94,9 +137,32 @@ def build_parser(name, parser=None):
     return parser
 
 
+def describe_experiments():
+    """One line per experiment: its name (and aliases) and what it reproduces."""
+    lines = []
+    for name, experiment in EXPERIMENTS.items():
+        names = ", ".join((name, *experiment.aliases))
+        lines.append(f"{names}: {experiment.reproduces or experiment.help}")
+    return "\n".join(lines)
+
+
+def check_args(name, args):
+    """The up-front checks of an experiment's options: its data and its report folder.
+
+    Raises :class:`InputError` in the first seconds, before any image is
+    decoded or any feature extracted.
+    """
+    experiment = EXPERIMENTS[name]
+    check_out_path(args.out if getattr(args, "out", None) is not None else f"results/{name}")
+    folds = getattr(args, "folds", None) if experiment.folds else None
+    check_data(getattr(args, "data", None), folds=folds, n_samples=getattr(args, "n_samples", None),
+               max_images=getattr(args, "max_images", None))
+
+
 def run(name, args, *, command=None):
     """Run experiment ``name`` with parsed ``args``; print its summary; return the exit code."""
     experiment = EXPERIMENTS[name]
+    check_args(name, args)
     kwargs = experiment_kwargs(experiment.function, args)
     if command is not None:
         kwargs["command"] = command
@@ -129,4 +195,8 @@ def main(name, argv=None, *, prog=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(name, argparse.ArgumentParser(prog=prog, description=EXPERIMENTS[name].help))
     args = parser.parse_args(argv)
-    return run(name, args, command=" ".join([parser.prog, *argv]))
+    try:
+        return run(name, args, command=" ".join([parser.prog, *argv]))
+    except InputError as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2

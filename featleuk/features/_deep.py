@@ -378,7 +378,9 @@ class DeepFeatures(ImageToFeaturesStep):
         return _load_network(*self._network_spec(self.weights if local else self.weights_)).tap.model
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: object.__getstate__ returns the live __dict__, and popping from
+        # it would drop the runner of the estimator being pickled.
+        state = dict(super().__getstate__())
         # The network, runner and sessions are rebuilt from the description on first use.
         state.pop("_runner", None)
         return state

@@ -797,6 +797,30 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
 
     # -- persistence ------------------------------------------------------------------------
 
+    def __getstate__(self):
+        # The trained network as a state dict of numpy arrays, not a torch
+        # module: skops (featleuk.save_model) stores arrays and plain values
+        # only, and pickles and copies get the same compact state.
+        state = dict(super().__getstate__())  # may be the live __dict__: never edit it
+        module = state.pop("module_", None)
+        if module is not None:
+            state["_module_state"] = {name: tensor.detach().cpu().numpy()
+                                      for name, tensor in module.state_dict().items()}
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        arrays = state.pop("_module_state", None)
+        super().__setstate__(state)
+        if arrays is not None:
+            import torch
+
+            # The architecture only: the trained weights come from the arrays.
+            module = self._build_module(len(self.classes_), None, 0, self.preprocessing_)
+            module.load_state_dict({name: torch.from_numpy(np.array(value))
+                                    for name, value in arrays.items()})
+            self.module_ = module.eval()
+
     def save(self, path) -> None:
         """Write the fitted model to ``path`` as a torch file of tensors and plain values.
 

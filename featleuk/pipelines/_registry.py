@@ -238,7 +238,7 @@ def make_preset(name: str, **params):
     --------
     >>> from featleuk.pipelines import make_preset
     >>> make_preset("mobilenetv2-svm", clf__C=1.0).named_steps["clf"]
-    SVC()
+    CalibratedSVC()
     >>> make_preset("mobilenetv2-svn")
     Traceback (most recent call last):
     ...

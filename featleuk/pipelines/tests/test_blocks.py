@@ -1,5 +1,7 @@
 import doctest
 
+import numpy as np
+
 import pytest
 from sklearn.base import clone
 
@@ -80,8 +82,12 @@ def test_user_text_cites_authors_and_years():
     assert "Das et al. (2022)" in list_presets()["mobilenetv2-svm"].reference
 
 
-@pytest.mark.parametrize("module", [pipelines, _params, _blocks, _registry], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [pipelines, _params, _blocks, _registry, "_xgboost"],
+                         ids=lambda m: m if isinstance(m, str) else m.__name__)
 def test_docstring_examples(module, monkeypatch):
+    if module == "_xgboost":
+        pytest.importorskip("xgboost")
+        from featleuk.pipelines import _xgboost as module
     # Examples may register presets: keep them out of the real registry.
     monkeypatch.setattr(_registry, "_PRESETS", dict(_registry._PRESETS))
     finder = doctest.DocTestFinder()
@@ -91,3 +97,19 @@ def test_docstring_examples(module, monkeypatch):
     for test in tests:
         runner.run(test)
     assert runner.failures == 0
+
+
+def test_xgboost_block_takes_class_names_like_every_other_classifier():
+    pytest.importorskip("xgboost")
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (30, 4)), rng.normal(1.5, 1, (30, 4)), rng.normal(3, 1, (30, 4))]
+    codes = np.repeat([0, 1, 2], 30)
+    classes = np.array(["Benign", "Early", "Pre"])
+    names = classes[codes]
+    by_code = make_classifier("xgboost", n_jobs=1).fit(X, codes)
+    by_name = make_classifier("xgboost", n_jobs=1).fit(X, names)
+    assert by_name.classes_.tolist() == ["Benign", "Early", "Pre"]
+    assert by_name.predict(X).tolist() == classes[by_code.predict(X)].tolist()
+    np.testing.assert_array_equal(by_name.predict_proba(X), by_code.predict_proba(X))
+    refit = by_name.fit(X, codes)  # refitting on other labels forgets the old ones
+    assert refit.classes_.tolist() == [0, 1, 2]

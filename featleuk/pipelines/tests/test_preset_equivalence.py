@@ -5,6 +5,13 @@ merge (``PYTHONPATH=<old checkout> python featleuk/pipelines/tests/test_preset_e
 the full ``repr`` and every ``get_params(deep=True)`` value of each preset.
 Regenerating it from the current code would make the test pass whatever
 changed: only do so on purpose, when a preset's settings change.
+
+Deliberate change since: the "svm" classifier became ``CalibratedSVC(C=10.0)``
+(calibrated probabilities for every hybrid preset; ``SVC(probability=True)`` is
+deprecated in scikit-learn 1.9). Only the SVM entries of the fixture were
+edited: ``SVC`` -> ``CalibratedSVC`` in the reprs, ``clf__probability`` replaced
+by ``clf__calibration`` and ``clf__calibration_cv``; every other SVC parameter
+keeps its name and value.
 """
 
 import json
