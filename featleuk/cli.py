@@ -600,7 +600,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Fit PRESET on every image of --data and write the model file "
                                    "(skops) with MODEL.card.json and MODEL.card.md beside it.")
     t.add_argument("preset", metavar="PRESET", help="a preset name (featleuk presets)")
-    add_common_options(t, folds="optional", data="required", synthetic=False,
+    add_common_options(t, dask=False, folds="optional", data="required", synthetic=False,
                        out_help="model file to write, e.g. model.skops (required)", out_required=True)
     t.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
                    help="routed parameter, e.g. clf__C=1 or features__batch_size=16 (repeatable)")
@@ -611,7 +611,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "class, status (a file that cannot be read gets its error).")
     p.add_argument("model", metavar="MODEL", help="a model file from featleuk train")
     p.add_argument("images", metavar="IMAGES", nargs="+", help="image files or folders (recursive)")
-    add_common_options(p, folds=False, cache=False, data=False,
+    add_common_options(p, dask=False, folds=False, cache=False, data=False,
                        out_help="predictions file to write, .csv or .json (required)", out_required=True)
     p.add_argument("--format", choices=("csv", "json"), default=None,
                    help="output format (default: from the --out suffix, else csv)")
@@ -622,7 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Score MODEL on the labelled folder --data (an external test) "
                                    "and write the same report as reproduce.")
     e.add_argument("model", metavar="MODEL", help="a model file from featleuk train")
-    add_common_options(e, folds=False, cache=False, data=False,
+    add_common_options(e, dask=False, folds=False, cache=False, data=False,
                        out_help="report folder to write (required)", out_required=True)
     e.add_argument("--data", required=True, help="the external labelled dataset folder")
     e.add_argument("--class-map", action="append", default=[], metavar="SRC=DST",

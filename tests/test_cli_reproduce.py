@@ -57,3 +57,21 @@ def test_selection_quick(tmp_path):
 
 def test_deep_quick(tmp_path):
     _reproduce("deep", tmp_path, "--n-samples", "48", "--image-size", "32", "--models", "cnn_gru")
+
+
+def test_reproduce_on_a_local_dask_cluster_gives_the_local_metrics(tmp_path):
+    pytest.importorskip("distributed")
+    options = ("--n-samples", "40", "--image-size", "64", "--jobs", "2")
+    local = _reproduce("classical", tmp_path / "local", *options)
+    on_dask = _reproduce("classical", tmp_path / "dask", *options, "--dask", "local:2")
+    assert set(on_dask["pipelines"]) == set(local["pipelines"])
+    for name, scores in local["pipelines"].items():
+        for part in ("metrics", "pooled"):
+            assert on_dask["pipelines"][name][part] == scores[part], (name, part)
+
+
+def test_a_bad_dask_address_is_refused_before_any_work(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["reproduce", "classical", "--quick", "--dask", "local:zero"])
+    assert exc.value.code == 2
+    assert "--dask" in capsys.readouterr().err

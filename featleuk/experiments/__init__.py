@@ -37,6 +37,7 @@ from ._common import (
     check_out_path,
     experiment_kwargs,
 )
+from ..utils._dask import dask_backend
 from ._deep import add_deep_options, deep
 from ._mobilenetv2 import HYBRID_PRESETS, add_mobilenetv2_options, mobilenetv2
 from ._selection import add_selection_options, selection
@@ -169,7 +170,8 @@ def run(name, args, *, command=None):
     if getattr(args, "data", None) is None:
         print("No --data given: using the built-in synthetic smears (not real images).",
               file=sys.stderr, flush=True)
-    result = experiment.function(**kwargs)
+    with dask_backend(getattr(args, "dask", None)):
+        result = experiment.function(**kwargs)
     print(result.summary(), flush=True)
     # An experiment that evaluated nothing because everything was skipped failed.
     return 0 if result.results or not result.extra.get("skipped_models") else 1

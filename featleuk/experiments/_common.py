@@ -12,6 +12,7 @@ import numpy as np
 
 from ..datasets import load_dataset, load_image_folder
 from ..evaluation import METRIC_UNITS, format_seconds, metrics_table
+from ..utils._dask import add_dask_option
 
 __all__ = ["ExperimentResult", "InputError", "add_common_options", "check_data", "check_out_path",
            "experiment_kwargs"]
@@ -65,11 +66,11 @@ class ExperimentResult:
 
 
 def add_common_options(parser, *, n_samples=400, image_size=224, folds=True, cache=True,
-                       data=True, synthetic=True, out_help=None, out_required=False):
+                       data=True, synthetic=True, out_help=None, out_required=False, dask=True):
     """Add the options every experiment shares to an ``argparse`` parser.
 
     ``--data``, ``--out``, ``--folds``, ``--seed``, ``--cache``, ``--jobs``,
-    ``--no-progress``, ``--quick``, and the data options ``--n-samples``,
+    ``--dask``, ``--no-progress``, ``--quick``, and the data options ``--n-samples``,
     ``--image-size`` (synthetic smears), ``--max-images`` and
     ``--no-group-duplicates``. Their destinations are the experiment
     functions' parameter names (``--no-progress`` sets ``progress=False``).
@@ -95,6 +96,9 @@ def add_common_options(parser, *, n_samples=400, image_size=224, folds=True, cac
         The help of ``--out`` (default: the report folder).
     out_required : bool, default=False
         Whether ``--out`` must be given.
+    dask : bool, default=True
+        Whether the command takes ``--dask`` (its parallel work on a dask
+        cluster, see :func:`featleuk.utils.dask_backend`).
 
     Returns
     -------
@@ -120,6 +124,8 @@ def add_common_options(parser, *, n_samples=400, image_size=224, folds=True, cac
                                             "outputs (reused across runs)")
     parser.add_argument("--jobs", "--n-jobs", dest="jobs", type=int, default=None,
                         help="parallel workers (what runs in parallel depends on the command)")
+    if dask:
+        add_dask_option(parser)
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bars")
     if not data:
