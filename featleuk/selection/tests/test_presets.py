@@ -11,8 +11,8 @@ from featleuk.selection import CatSwarmFeatureSelector, PSOFeatureSelector
 
 REDUCER_TYPES = {"pca": "PCA", "lda": "LinearDiscriminantAnalysis", "pso": "PSOFeatureSelector",
                  "cso": "CatSwarmFeatureSelector", "chi2": "SelectKBest"}
-CLASSIFIER_TYPES = {"svm": "SVC", "rf": "RandomForestClassifier", "knn": "KNeighborsClassifier",
-                    "xgboost": "XGBClassifier", "logreg": "LogisticRegression", "nb": "GaussianNB",
+CLASSIFIER_TYPES = {"svm": "CalibratedSVC", "rf": "RandomForestClassifier", "knn": "KNeighborsClassifier",
+                    "xgboost": "LabelEncodedXGBClassifier", "logreg": "LogisticRegression", "nb": "GaussianNB",
                     "tree": "DecisionTreeClassifier"}
 
 
