@@ -42,9 +42,9 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-# benchmarks.md is the measurement log (its numbers are on the user-guide
-# pages); results/ holds committed experiment reports, linked from there.
-exclude_patterns = ["_build", "results", "benchmarks.md", "**.ipynb_checkpoints", "README.md"]
+# results/ holds the committed experiment reports (Markdown written by the
+# report writer, not pages of this site); benchmarks.md names their paths.
+exclude_patterns = ["_build", "results", "sections", "**.ipynb_checkpoints", "README.md"]
 
 # Cross-references that cannot be resolved (third-party types named in
 # docstrings) are not errors: the build has no network for intersphinx.

@@ -21,7 +21,8 @@ from torchvision.transforms.v2 import functional as TF
 from .io import DEFAULT_MAX_ASPECT_RATIO
 from .weights import Preprocessing
 
-__all__ = ["to_tensor_batch", "to_uint8_batch", "normalize_batch", "PREPROCESS_MODES"]
+__all__ = ["to_tensor_batch", "to_uint8_batch", "normalize_batch", "prepare_image", "normalize_prepared",
+           "PREPROCESS_MODES"]
 
 #: "weights": resize the shorter side to ``resize_size`` then centre-crop
 #: ``crop_size`` (torchvision's ``weights.transforms()``);
@@ -87,6 +88,45 @@ def normalize_batch(batch: torch.Tensor, preprocessing: Preprocessing) -> torch.
     return (x - mean) / std
 
 
+def prepare_image(img, preprocessing: Preprocessing, *, mode: str = "weights", fill_mask=False):
+    """The per-image half of :func:`to_tensor_batch`: resize and crop one image, keep uint8.
+
+    Run in worker threads while the network works on the previous batch
+    (torch's resize releases the GIL); :func:`normalize_prepared` finishes a
+    batch of them.
+
+    Parameters
+    ----------
+    img : ndarray of shape (H, W, 3 or 4), uint8
+    preprocessing : Preprocessing
+    mode : {"weights", "resize"}
+    fill_mask : bool
+        See :func:`to_tensor_batch`.
+
+    Returns
+    -------
+    rgb : Tensor of shape (3, S, S), uint8
+    mask : Tensor of shape (1, S, S), bool, or None
+    """
+    _check_mode(mode)
+    return _resized_rgb_and_mask(img, preprocessing, mode, fill_mask)
+
+
+def normalize_prepared(prepared, preprocessing: Preprocessing) -> torch.Tensor:
+    """Stack :func:`prepare_image` outputs into one normalised ``(N, 3, S, S)`` float tensor.
+
+    The same element-wise operations as :func:`to_tensor_batch`, so the
+    result is identical bit for bit.
+    """
+    mean = torch.tensor(preprocessing.mean).view(1, 3, 1, 1)
+    std = torch.tensor(preprocessing.std).view(1, 3, 1, 1)
+    batch = (torch.stack([rgb for rgb, _ in prepared]).float().div_(255.0) - mean) / std
+    for i, (_, mask) in enumerate(prepared):
+        if mask is not None:
+            batch[i] *= mask
+    return batch
+
+
 def to_tensor_batch(
     images,
     preprocessing: Preprocessing,
@@ -110,16 +150,8 @@ def to_tensor_batch(
         the network rather than a colour it would read as content.
     """
     _check_mode(mode)
-    mean = torch.tensor(preprocessing.mean).view(3, 1, 1)
-    std = torch.tensor(preprocessing.std).view(3, 1, 1)
-    out = []
-    for img in images:
-        rgb, mask = _resized_rgb_and_mask(img, preprocessing, mode, fill_mask)
-        rgb = (rgb.float().div_(255.0) - mean) / std
-        if mask is not None:
-            rgb = rgb * mask
-        out.append(rgb)
-    return torch.stack(out)
+    return normalize_prepared([_resized_rgb_and_mask(img, preprocessing, mode, fill_mask) for img in images],
+                              preprocessing)
 
 
 def to_uint8_batch(

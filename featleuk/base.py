@@ -124,7 +124,8 @@ def frozen_prefix_length(pipeline: Pipeline) -> int:
 # -- the one per-image loop ----------------------------------------------------------
 
 
-def map_image_batches(func, X, *, batch_size=32, show_progress=True, desc=None, n_skipped=0):
+def map_image_batches(func, X, *, batch_size=32, show_progress=True, desc=None, n_skipped=0,
+                      reduce_to=None, prepare=None, prefetch=False):
     """``[func(batch) for batch in X]`` over batches of decoded images, with one progress bar.
 
     Parameters
@@ -141,6 +142,10 @@ def map_image_batches(func, X, *, batch_size=32, show_progress=True, desc=None, 
     n_skipped : int, default=0
         Images of the same job done elsewhere (e.g. found in a cache); the
         bar counts them as done.
+    reduce_to, prepare, prefetch
+        Passed to :func:`featleuk.images.iter_image_batches`: decode large
+        JPEGs at reduced scale, transform each image as it is decoded, and
+        decode the next batch in threads while ``func`` runs on this one.
 
     Returns
     -------
@@ -155,7 +160,8 @@ def map_image_batches(func, X, *, batch_size=32, show_progress=True, desc=None, 
     """
     results = []
     with progress(total=len(X) + n_skipped, initial=n_skipped, desc=desc, enabled=show_progress) as bar:
-        for _, batch in iter_image_batches(X, batch_size):
+        for _, batch in iter_image_batches(X, batch_size, reduce_to=reduce_to, prepare=prepare,
+                                           prefetch=prefetch):
             results.append(func(batch))
             bar.update(len(batch))
     return results

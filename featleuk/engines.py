@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import logging
 import tempfile
 import warnings
 from pathlib import Path
@@ -361,16 +362,23 @@ def _quantize_onnxruntime(onnx_model, batches) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         source, target = Path(tmp, "fp32.onnx"), Path(tmp, "int8.onnx")
         source.write_bytes(onnx_model)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "please run pre-processing" advice
-            quantize_static(str(source), str(target), Reader(), quant_format=QuantFormat.QDQ,
-                            per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+        root = logging.getLogger()
+        level = root.level
+        # The quantizer logs its "please run pre-processing" advice and a line per fused
+        # bias on the root logger, at WARNING: noise for a user who asked for int8.
+        root.setLevel(logging.ERROR)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                quantize_static(str(source), str(target), Reader(), quant_format=QuantFormat.QDQ,
+                                per_channel=True, activation_type=QuantType.QUInt8,
+                                weight_type=QuantType.QInt8)
+        finally:
+            root.setLevel(level)
         return target.read_bytes()
 
 
 def _quantize_openvino(onnx_model, batches) -> tuple[bytes, bytes]:
-    import logging
-
     import nncf
     import openvino as ov
 

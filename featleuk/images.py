@@ -136,35 +136,80 @@ def n_images(X) -> int:
     return len(X)
 
 
+def _n_decode_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def iter_image_batches(
     X,
     batch_size: int = 32,
     *,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
-) -> Iterator[tuple[slice, list[np.ndarray]]]:
+    reduce_to: int | None = None,
+    prepare=None,
+    prefetch: bool = False,
+) -> Iterator[tuple[slice, list]]:
     """Yield ``(slice, images)`` over ``X`` in order, ``batch_size`` at a time.
 
     ``images`` is a list of ``(H, W, C)`` uint8 arrays (C = 3, or 4 when a
-    mask channel is present). File paths are decoded only when their batch is
-    reached, so peak memory is one batch of decoded images.
+    mask channel is present), or of ``prepare(image)`` when ``prepare`` is
+    given. File paths are decoded only when their batch is reached, so peak
+    memory is one batch of decoded images (two with ``prefetch``).
+
+    Parameters
+    ----------
+    X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+    batch_size : int, default=32
+    max_pixels : int or None, default=DEFAULT_MAX_PIXELS
+        As in :func:`featleuk.io.read_image`.
+    reduce_to : int or None, default=None
+        The smallest side the consumer needs: large JPEGs are decoded at a
+        reduced scale (:func:`featleuk.io.read_image`'s draft mode).
+    prepare : callable or None, default=None
+        Applied to each decoded image (e.g. resizing it to a network's input).
+    prefetch : bool, default=False
+        Decode and ``prepare`` the next batch in a thread pool while the
+        consumer works on this one. Pillow's decoder and torch's resize
+        release the GIL, so this overlaps them with a network's forward pass.
 
     Raises
     ------
     ImageReadError
         An image file cannot be read; the message names it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [(s.start, len(b)) for s, b in iter_image_batches(np.zeros((5, 4, 4, 3), np.uint8), 2)]
+    [(0, 2), (2, 2), (4, 1)]
     """
     if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     X = check_images(X)
     total = len(X)
-    for start in range(0, total, batch_size):
-        stop = min(start + batch_size, total)
-        chunk = X[start:stop]
-        if isinstance(chunk, list) and chunk and isinstance(chunk[0], str):
-            images = [read_image(p, max_pixels=max_pixels) for p in chunk]
-        else:
-            images = [np.asarray(img) for img in chunk]
-        yield slice(start, stop), images
+    paths = isinstance(X, list) and bool(X) and isinstance(X[0], str)
+
+    def load(item):
+        image = read_image(item, max_pixels=max_pixels, reduce_to=reduce_to) if paths else np.asarray(item)
+        return image if prepare is None else prepare(image)
+
+    bounds = [(start, min(start + batch_size, total)) for start in range(0, total, batch_size)]
+    if not prefetch or not (paths or prepare is not None):
+        for start, stop in bounds:
+            yield slice(start, stop), [load(item) for item in X[start:stop]]
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=_n_decode_threads(), thread_name_prefix="featleuk-decode")
+    try:
+        pending = [pool.submit(load, item) for item in X[slice(*bounds[0])]] if bounds else []
+        for k, (start, stop) in enumerate(bounds):
+            current = pending
+            # Queued behind this batch, so the pool starts on it as soon as this one is decoded.
+            pending = [pool.submit(load, item) for item in X[slice(*bounds[k + 1])]] if k + 1 < len(bounds) else []
+            yield slice(start, stop), [future.result() for future in current]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def load_images(X, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> list[np.ndarray]:

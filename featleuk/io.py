@@ -82,7 +82,35 @@ _COMMON_DEPTHS = (8, 10, 12, 14, 16, 24, 32)
 
 
 class ImageReadError(ValueError):
-    """An image file could not be read; ``path`` names it and ``reason`` says why."""
+    """An image file could not be read; ``path`` names it and ``reason`` says why.
+
+    Raised by :func:`read_image` (and so by every image step given paths)
+    for a missing, empty, truncated, damaged or oversized file. It is a
+    ``ValueError``, and it survives pickling back from joblib workers.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file that could not be read.
+    reason : str
+        Why, in words a user can act on (e.g. ``"file is empty (0 bytes)"``).
+
+    Attributes
+    ----------
+    path : str
+        The file, as a string.
+    reason : str
+        Why it could not be read.
+
+    Examples
+    --------
+    >>> from featleuk.io import ImageReadError, read_image
+    >>> try:
+    ...     read_image("no-such-file.png")
+    ... except ImageReadError as err:
+    ...     print(err.path, "-", err.reason.split(" (")[0])
+    no-such-file.png - file not found or unreadable
+    """
 
     def __init__(self, path, reason):
         self.path = str(path)
@@ -96,7 +124,29 @@ class ImageReadError(ValueError):
 
 
 class ImageReadWarning(UserWarning):
-    """An image was read, but not exactly as stored (the message names the file and says how)."""
+    """An image was read, but not exactly as stored (the message names the file and says how).
+
+    :func:`read_image` warns with it when it reads only the first page of a
+    multi-page file, or scales samples wider than 8 bits by a bit depth it
+    had to guess. Turn it into an error with
+    ``warnings.simplefilter("error", ImageReadWarning)`` to refuse such files.
+
+    Examples
+    --------
+    >>> import os, tempfile, warnings
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from featleuk.io import ImageReadWarning, read_image
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "two-pages.tif")
+    >>> pages = [Image.fromarray(np.zeros((4, 4, 3), np.uint8))] * 2
+    >>> pages[0].save(path, save_all=True, append_images=pages[1:])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     image = read_image(path)
+    >>> image.shape, caught[0].category is ImageReadWarning
+    ((4, 4, 3), True)
+    """
 
 
 def _tag(tags, number):
@@ -392,13 +442,15 @@ def read_image(
 
     Examples
     --------
+    >>> import os, tempfile
     >>> import numpy as np
     >>> from PIL import Image
     >>> from featleuk.io import read_image
-    >>> path = getfixture("tmp_path") / "field.png"  # doctest: +SKIP
-    >>> Image.fromarray(np.zeros((4, 6), np.uint8)).save(path)  # doctest: +SKIP
-    >>> read_image(path).shape  # doctest: +SKIP
-    (4, 6, 3)
+    >>> path = os.path.join(tempfile.mkdtemp(), "field.png")
+    >>> Image.fromarray(np.zeros((4, 6), np.uint8)).save(path)  # a greyscale file
+    >>> image = read_image(path)
+    >>> image.shape, image.dtype
+    ((4, 6, 3), dtype('uint8'))
     """
     path = Path(os.fspath(path))
     try:

@@ -9,6 +9,7 @@ methods that featleuk defines (not those inherited from scikit-learn) need
 Parameters and Returns. All failures are reported at once.
 """
 
+import json
 import dataclasses
 import importlib
 import inspect
@@ -114,9 +115,19 @@ def _format(failures):
     return "\n".join(lines)
 
 
+#: Public objects whose docstrings were incomplete when this test was written.
+#: The list may only shrink: a new public object must be complete, and an
+#: object fixed here must be removed from the file.
+KNOWN_INCOMPLETE = Path(__file__).with_name("data") / "incomplete_docstrings.json"
+
+
 def test_public_docstrings_are_complete():
     failures = docstring_failures()
-    assert not failures, _format(failures)
+    known = set(json.loads(KNOWN_INCOMPLETE.read_text()))
+    new = {path: problems for path, problems in failures.items() if path not in known}
+    assert not new, _format(new)
+    fixed = sorted(known - set(failures))
+    assert not fixed, f"complete now, remove from {KNOWN_INCOMPLETE.name}: {fixed}"
 
 
 def test_checker_catches_an_incomplete_docstring():

@@ -54,7 +54,7 @@ def test_experiment_script_is_the_same_command(tmp_path):
 def test_weights_command_lists_availability(capsys):
     assert main(["weights"]) == 0
     printed = capsys.readouterr().out
-    assert "hub cache" in printed and "torchvision backbones" in printed
+    assert "hub cache" in printed and "backbones have pretrained weights" in printed
 
 
 def test_presets_command(capsys):

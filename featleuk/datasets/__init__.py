@@ -1,7 +1,7 @@
 """Datasets: labelled image folders in the public ALL layouts, and synthetic smears."""
 
 from ._duplicates import difference_hash, find_duplicate_groups
-from ._folders import ARIA_CLASS_NAMES, LAYOUTS, load_image_folder
+from ._folders import ARIA_CLASS_NAMES, LAYOUTS, MASK_MIN_FRACTION, load_image_folder
 from ._load import load_dataset
 from ._synthetic import SYNTHETIC_CLASS_NAMES, make_synthetic_smears, write_synthetic_smears
 
@@ -15,4 +15,5 @@ __all__ = [
     "SYNTHETIC_CLASS_NAMES",
     "ARIA_CLASS_NAMES",
     "LAYOUTS",
+    "MASK_MIN_FRACTION",
 ]

@@ -28,7 +28,40 @@ DEFAULT_MAX_DISTANCE = 75
 
 
 def difference_hash(image: np.ndarray, side: int = HASH_SIDE) -> np.ndarray:
-    """dHash: signs of horizontal gradients of a ``side x (side+1)`` grey thumbnail (bool bits)."""
+    """Difference hash (dHash) of an image, for finding near-identical copies.
+
+    The image is reduced to a ``side x (side + 1)`` greyscale thumbnail and
+    each bit says whether a pixel is brighter than its left neighbour. Two
+    views of one field differ in few bits; unrelated images in about half.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3) or (H, W, 4), uint8
+        An RGB image; a 4th (mask) channel is ignored.
+    side : int, default=16
+        Thumbnail height: the hash has ``side * side`` bits.
+
+    Returns
+    -------
+    ndarray of shape (side * side,), dtype=bool
+        The hash bits; compare two hashes by their Hamming distance,
+        ``np.count_nonzero(h1 != h2)``.
+
+    See Also
+    --------
+    find_duplicate_groups : groups images whose hashes are close.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.datasets import difference_hash, make_synthetic_smears
+    >>> X, _ = make_synthetic_smears(2, image_size=32, random_state=0)
+    >>> h0, h1 = difference_hash(X[0]), difference_hash(X[1])
+    >>> h0.shape, h0.dtype
+    ((256,), dtype('bool'))
+    >>> int(np.count_nonzero(h0 != difference_hash(X[0].copy())))
+    0
+    """
     grey = cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY)
     small = cv2.resize(grey, (side + 1, side), interpolation=cv2.INTER_AREA).astype(np.int16)
     return (small[:, 1:] > small[:, :-1]).ravel()

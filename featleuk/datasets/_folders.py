@@ -29,7 +29,7 @@ from sklearn.utils import Bunch
 from ..io import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, ImageReadError, read_image
 from ..utils import parallel_map
 
-__all__ = ["load_image_folder", "LAYOUTS", "ARIA_CLASS_NAMES"]
+__all__ = ["load_image_folder", "LAYOUTS", "ARIA_CLASS_NAMES", "MASK_MIN_FRACTION"]
 
 ARIA_CLASS_NAMES = ["Benign", "Early", "Pre", "Pro"]
 #: Folder names (lower case, single spaces) of the Aria classes: Mendeley's and Kaggle's.
@@ -147,7 +147,8 @@ def _records_aria(root: Path, variant, on_error):
     records = [_Record(p, ARIA_CLASS_NAMES[label], None)
                for folder, label in sorted(classes.items(), key=lambda item: item[1])
                for p in _images_in(folder, recursive=True)]
-    return records, ARIA_CLASS_NAMES, {"variant": base.name if base != root else None}
+    return records, ARIA_CLASS_NAMES, {"variant": base.name if base != root else None,
+                                       "_base": base}
 
 
 # -- C-NMC 2019 -----------------------------------------------------------------------
@@ -275,6 +276,91 @@ def _detect(root: Path, variant) -> str:
     )
 
 
+# -- reference masks (Aria Segmented/) ---------------------------------------------------
+
+#: Default of ``mask_min_fraction``: a reference mask covering less than 0.5%
+#: of its field (250 px of a 224 x 224 field, well under one small
+#: lymphocyte) is taken as a failed mask, not as a field without cells.
+MASK_MIN_FRACTION = 0.005
+
+
+def _segmented_sibling(base: Path):
+    """The ``Segmented/`` folder beside an Aria ``Original/`` folder, or None."""
+    if base.name.lower() != "original":
+        return None
+    found = [d for d in _subdirs(base.parent) if d.name.lower() == "segmented"]
+    return found[0] if found else None
+
+
+def _pair_masks(records, base: Path, segmented: Path):
+    """The mask file of each record (same class, same path below it; else same stem), or None."""
+    classes = {label: folder for folder, label in _aria_class_dirs(segmented).items()}
+    by_stem = {}
+    for label, folder in classes.items():
+        for p in _images_in(folder, recursive=True):
+            by_stem.setdefault((label, p.relative_to(folder).with_suffix("").as_posix().lower()), p)
+    image_dirs = list(_aria_class_dirs(base))
+    paired, used = [], set()
+    for record in records:
+        label = ARIA_CLASS_NAMES.index(record.label)
+        folder = classes.get(label)
+        match = None
+        if folder is not None:
+            rel = record.path.relative_to(next(d for d in image_dirs if d in record.path.parents))
+            exact = folder / rel
+            match = exact if exact.is_file() else by_stem.get(
+                (label, rel.with_suffix("").as_posix().lower()))
+        paired.append(match)
+        if match is not None:
+            used.add(match)
+    unpaired = sum(1 for p in by_stem.values() if p not in used)
+    return paired, unpaired
+
+
+def _mask_fraction(path):
+    """Fraction of the pixels of a mask file in the mask (``load_mask``), or the error."""
+    from ..segmentation import load_mask
+
+    try:
+        return float(load_mask(path).mean())
+    except (ImageReadError, OSError, ValueError) as exc:
+        return exc
+
+
+def _read_masks(records, base, *, on_error, min_fraction, n_jobs, show_progress):
+    """Bunch entries ``masks``, ``masks_nearly_empty``, ``mask_min_fraction`` and bad mask files."""
+    segmented = _segmented_sibling(base)
+    if segmented is None:
+        raise ValueError(
+            f"masks=True needs an Aria 'Segmented/' folder beside 'Original/'; {str(base)!r} is "
+            "not an Original/ folder with one. Pass the folder holding both (e.g. aria_all/).")
+    paired, unpaired = _pair_masks(records, base, segmented)
+    present = [p for p in paired if p is not None]
+    fractions = dict(zip(present, parallel_map(_mask_fraction, present, n_jobs=n_jobs,
+                                               desc="reading masks", show_progress=show_progress)))
+    masks, nearly_empty, bad = [], [], []
+    for record, mask_path in zip(records, paired):
+        fraction = fractions.get(mask_path)
+        if isinstance(fraction, Exception):
+            if on_error == "raise":
+                raise ImageReadError(str(mask_path), f"unreadable mask file: {fraction}")
+            bad.append((str(mask_path), f"unreadable mask file: {fraction}"))
+            mask_path = None
+        elif fraction is not None and fraction < min_fraction:
+            nearly_empty.append((str(record.path), str(mask_path), fraction))
+            mask_path = None
+        masks.append(None if mask_path is None else str(mask_path))
+    entries = {"masks": np.asarray(masks, dtype=object), "masks_nearly_empty": nearly_empty,
+               "mask_min_fraction": float(min_fraction)}
+    summary = (f"masks: {sum(m is not None for m in masks)} reference masks from "
+               f"{segmented.name}/ (read with featleuk.segmentation.load_mask); "
+               f"{len(nearly_empty)} nearly empty (< {min_fraction:.2%} of the field) left out "
+               "and listed in `masks_nearly_empty`")
+    if unpaired:
+        summary += f"; {unpaired} mask file(s) without a matching image ignored"
+    return entries, bad, summary + "."
+
+
 # -- checking files -------------------------------------------------------------------
 
 
@@ -318,7 +404,7 @@ def _check_files(paths, *, verify, on_error, max_pixels, n_jobs, show_progress):
     return np.asarray([reason is None for reason in reasons], dtype=bool), skipped
 
 
-def _describe(layout, root, target, target_names, groups_kind, skipped, variant):
+def _describe(layout, root, target, target_names, groups_kind, skipped, variant, masks_line=None):
     counts = ", ".join(f"{name}: {int((target == i).sum())}" for i, name in enumerate(target_names))
     where = f"{root}" + (f" ({variant}/)" if variant else "")
     lines = [
@@ -328,6 +414,8 @@ def _describe(layout, root, target, target_names, groups_kind, skipped, variant)
         f"{len(target)} images; {counts}.",
         f"groups: {groups_kind}.",
     ]
+    if masks_line:
+        lines.append(masks_line)
     if skipped:
         lines.append(f"{len(skipped)} unreadable file(s) left out, listed in `skipped`.")
     return "\n".join(lines)
@@ -341,6 +429,8 @@ def load_image_folder(
     on_error="raise",
     verify=False,
     group_duplicates=False,
+    masks=False,
+    mask_min_fraction=MASK_MIN_FRACTION,
     max_pixels=DEFAULT_MAX_PIXELS,
     n_jobs=None,
     show_progress=True,
@@ -358,7 +448,7 @@ def load_image_folder(
     ----------
     path : str or path-like
         The dataset folder.
-    layout : {"auto", "aria", "cnmc", "all_idb1", "all_idb2", "class_folders"}
+    layout : {"auto", "aria", "cnmc", "all_idb1", "all_idb2", "class_folders"}, default="auto"
         ``"auto"`` detects it (the result's ``layout`` says which); an
         unrecognised folder raises ``ValueError`` saying what was looked for.
         See data/README.md for the folder trees.
@@ -380,6 +470,21 @@ def load_image_folder(
         :func:`featleuk.datasets.find_duplicate_groups`, so a group-aware
         cross-validation (``GroupKFold``) keeps copies of one field in one
         fold. Subject IDs, where the layout has them, are kept instead.
+    masks : bool, default=False
+        Aria only: pair each image of ``Original/`` with the file of the
+        same class and name in the ``Segmented/`` folder beside it (the
+        dataset authors' "background blacked out" copy, Benign and Early
+        only) and return the mask paths in ``masks``. Each mask file is
+        decoded once to measure it, then only its path is kept (read it
+        with :func:`featleuk.segmentation.load_mask`: grey level > 20), so
+        a whole dataset's masks cost no memory. Off by default because it
+        decodes every mask file.
+    mask_min_fraction : float, default=0.005
+        With ``masks``: a mask covering less than this fraction of its
+        field is taken as a failed mask. It is left out of ``masks`` (None)
+        and listed in ``masks_nearly_empty`` rather than used as "no cell
+        here". 0.005 is 250 px of a 224 x 224 field, well under one small
+        lymphocyte; 0 keeps every mask.
     max_pixels : int or None, default=featleuk.io.DEFAULT_MAX_PIXELS
         Decompression-bomb limit used when verifying.
     n_jobs : int or None, default=None
@@ -418,6 +523,16 @@ def load_image_folder(
         centroids : dict of str -> ndarray of shape (k, 2)
             ALL-IDB1: blast centres (x, y) from the ``.xyc`` files, keyed
             like ``filenames``; images without a file have no entry.
+        masks : ndarray of object
+            With ``masks=True``: the reference mask file of each image
+            (aligned with ``filenames``), or None where there is none (no
+            ``Segmented/`` file, e.g. the Pre and Pro classes) or where it
+            is nearly empty or unreadable.
+        masks_nearly_empty : list of (str, str, float)
+            With ``masks=True``: ``(image, mask file, fraction of the field
+            in the mask)`` of the masks under ``mask_min_fraction``.
+        mask_min_fraction : float
+            With ``masks=True``: the threshold used.
 
     Raises
     ------
@@ -430,10 +545,18 @@ def load_image_folder(
 
     Examples
     --------
-    >>> from featleuk.datasets import load_image_folder  # doctest: +SKIP
-    >>> data = load_image_folder("../shared/datasets/aria_all/Original")  # doctest: +SKIP
-    >>> data.layout, data.target_names  # doctest: +SKIP
-    ('aria', ['Benign', 'Early', 'Pre', 'Pro'])
+    A folder tree written from synthetic smears; their classes carry the
+    Aria et al. (2021) class names, so the layout is detected as ``"aria"``.
+    A downloaded dataset is read the same way, e.g.
+    ``load_image_folder("ALL_Aria/Original", group_duplicates=True)``:
+
+    >>> import tempfile
+    >>> from featleuk.datasets import load_image_folder, write_synthetic_smears
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = write_synthetic_smears(folder, 8, image_size=32, random_state=0)
+    ...     data = load_image_folder(folder, show_progress=False)
+    ...     print(data.layout, data.target_names, len(data.filenames))
+    aria ['Benign', 'Early', 'Pre', 'Pro'] 8
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
@@ -441,12 +564,18 @@ def load_image_folder(
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
     if variant is not None and variant not in _ARIA_VARIANTS:
         raise ValueError(f"variant must be 'original', 'segmented' or None, got {variant!r}")
+    if not isinstance(mask_min_fraction, (int, float)) or not 0 <= mask_min_fraction < 1:
+        raise ValueError(f"mask_min_fraction must be a float in [0, 1), got {mask_min_fraction!r}")
     root = Path(path).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"dataset folder {str(root)!r} does not exist or is not a folder")
     if layout == "auto":
         layout = _detect(root, variant)
+    if masks and layout != "aria":
+        raise ValueError(f"masks=True reads the Segmented/ folder of the Aria layout; {str(root)!r} "
+                         f"was read as layout {layout!r}")
     records, target_names, extras = _READERS[layout](root, variant, on_error)
+    base = extras.pop("_base", root)
     if not records:
         raise ValueError(f"no images found in {str(root)!r} for layout {layout!r}")
 
@@ -460,6 +589,13 @@ def load_image_folder(
         ok, bad = check(paths) if paths else (np.ones(0, bool), [])
         extras["unlabeled"] = np.asarray([str(p) for p, good in zip(paths, ok) if good], dtype=str)
         skipped += bad
+    masks_line = None
+    if masks:
+        mask_entries, bad_masks, masks_line = _read_masks(
+            records, base, on_error=on_error, min_fraction=mask_min_fraction, n_jobs=n_jobs,
+            show_progress=show_progress)
+        extras.update(mask_entries)
+        skipped += bad_masks
     if skipped:
         warnings.warn(
             f"skipped {len(skipped)} unreadable file(s), e.g. {skipped[0][0]}: {skipped[0][1]}; "
@@ -485,6 +621,7 @@ def load_image_folder(
         groups_kind = (f"{len(np.unique(groups))} duplicate groups (find_duplicate_groups, "
                        f"max_distance={DEFAULT_MAX_DISTANCE})")
     variant_read = extras.pop("variant", None)
-    descr = _describe(layout, root, target, target_names, groups_kind, skipped, variant_read)
+    descr = _describe(layout, root, target, target_names, groups_kind, skipped, variant_read,
+                      masks_line)
     return Bunch(filenames=filenames, target=target, target_names=list(target_names), groups=groups,
                  skipped=skipped, layout=layout, DESCR=descr, variant=variant_read, **extras)

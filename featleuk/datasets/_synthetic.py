@@ -329,6 +329,20 @@ def write_synthetic_smears(folder, n_samples, *, n_classes=4, image_size=224, ra
         ``load_image_folder(folder, layout="class_folders")``; its
         ``target_names`` are ``SYNTHETIC_CLASS_NAMES[:n_classes]`` and its
         ``target`` the generated labels.
+
+    See Also
+    --------
+    make_synthetic_smears : the same images as arrays, without files.
+    load_image_folder : reads the tree back (and any real dataset folder).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from featleuk.datasets import write_synthetic_smears
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     data = write_synthetic_smears(folder, 4, image_size=32, random_state=0)
+    ...     print(len(data.filenames), data.target_names)
+    4 ['Benign', 'Early', 'Pre', 'Pro']
     """
     from ._folders import load_image_folder
 

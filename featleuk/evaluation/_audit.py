@@ -396,7 +396,8 @@ def leakage_audit(
         with the lowest mean accuracy (each guards against a different
         leak; the lowest is the one no known leak inflates); ``sequence``
         and ``clusters``: the info dicts of the two helpers (``None`` when
-        not run).
+        not run); ``skipped``: ``{"name", "title", "reason"}`` of the
+        strategies the data cannot fill (e.g. fewer groups than folds).
 
     Examples
     --------
@@ -423,15 +424,22 @@ def leakage_audit(
             raise ValueError(f"{label} has {len(values)} entries but y has {len(y)}")
     base = np.arange(len(y)) if groups is None else np.asarray(groups)
     common = dict(cv=cv, random_state=random_state, n_resamples=n_resamples, n_jobs=n_jobs)
-    strategies = [_run_strategy("random", estimator, X, y, np.arange(len(y)),
-                                description="stratified k-fold, shuffled", **common)]
+    strategies, skipped = [], []
+
+    def run(name, units, description):
+        # A split the data cannot fill (fewer groups than folds, a class in too few
+        # groups) is reported as skipped rather than failing the whole audit.
+        try:
+            strategies.append(_run_strategy(name, estimator, X, y, units,
+                                            description=description, **common))
+        except ValueError as exc:
+            skipped.append({"name": name, "title": TITLES[name], "reason": str(exc)})
+
+    run("random", np.arange(len(y)), "stratified k-fold, shuffled")
     if groups is not None:
         units = _merge_groupings(base)
-        strategies.append(_run_strategy(
-            "duplicates", estimator, X, y, units,
-            description=(f"{units.max() + 1} groups: each image with its identical or "
-                         "near-identical copies"),
-            **common))
+        run("duplicates", units, f"{units.max() + 1} groups: each image with its identical or "
+                                 "near-identical copies")
     sequence_info = cluster_info = None
     if filenames is not None:
         blocks, sequence_info = file_sequence_blocks(filenames, y, block_size=block_size, X=X,
@@ -444,26 +452,23 @@ def leakage_audit(
                      "feature space as random pairs of their class)")
         text += f"; {units.max() + 1} groups" + (" after merging duplicates" if groups is not None
                                                 else "")
-        strategies.append(_run_strategy("sequence", estimator, X, y, units, description=text,
-                                        **common))
+        run("sequence", units, text)
     clusters, cluster_info = feature_clusters(X, y, n_clusters=n_clusters,
                                               random_state=random_state)
     units = _merge_groupings(clusters, base)
-    strategies.append(_run_strategy(
-        "clusters", estimator, X, y, units,
-        description=(f"{cluster_info['method']}; median size {cluster_info['median_size']:g}, "
-                     f"class purity {cluster_info['purity']:.2f}, adjusted Rand index vs "
-                     f"classes {cluster_info['adjusted_rand']:.2f}; {units.max() + 1} groups"
-                     + (" after merging duplicates" if groups is not None else "")),
-        **common))
+    run("clusters", units,
+        f"{cluster_info['method']}; median size {cluster_info['median_size']:g}, "
+        f"class purity {cluster_info['purity']:.2f}, adjusted Rand index vs "
+        f"classes {cluster_info['adjusted_rand']:.2f}; {units.max() + 1} groups"
+        + (" after merging duplicates" if groups is not None else ""))
     if subjects is not None:
         units = _merge_groupings(np.asarray(subjects), base)
-        strategies.append(_run_strategy(
-            "subjects", estimator, X, y, units,
-            description=f"{len(np.unique(subjects))} subjects", **common))
-    if subjects is not None:
+        run("subjects", units, f"{len(np.unique(subjects))} subjects")
+    if not strategies:
+        raise ValueError(f"no split could be run: {skipped[0]['reason']}")
+    if any(s["name"] == "subjects" for s in strategies):
         strictest = "subjects"
     else:
         strictest = min(strategies, key=lambda s: s["mean_accuracy"])["name"]
     return {"strategies": strategies, "strictest": strictest, "sequence": sequence_info,
-            "clusters": cluster_info}
+            "clusters": cluster_info, "skipped": skipped}

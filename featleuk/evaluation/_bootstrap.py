@@ -17,7 +17,6 @@ weighted Mann-Whitney statistic on tie-grouped scores.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import numpy as np
 from scipy import sparse
@@ -31,6 +30,7 @@ from ._metrics import (
     classification_metrics,
     score_matrix,
 )
+from ._tables import format_interval
 
 __all__ = ["bootstrap_metrics", "paired_bootstrap_test", "format_interval"]
 
@@ -338,46 +338,3 @@ def paired_bootstrap_test(
     return {"a": a.name, "b": b.name, "same_folds": bool(same_folds), "unit": unit,
             "n_units": n_units, "n_resamples": int(n_resamples),
             "confidence": float(confidence), "metrics": out}
-
-
-def format_interval(value, low, high, *, metric=None, digits=None):
-    """``"98.3 [97.8, 98.7]"``: a value and its confidence interval as text.
-
-    Parameters
-    ----------
-    value, low, high : float
-        The estimate and the interval bounds (NaN or None prints ``n/a``).
-    metric : str, default=None
-        A name from :data:`METRIC_NAMES`: percentage metrics are multiplied
-        by 100 and printed with one decimal, kappa and MCC with three; other
-        names or ``None`` print the numbers as given with three decimals.
-    digits : int, default=None
-        Decimals, overriding the metric's default.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> format_interval(0.98312, 0.9779, 0.9871, metric="accuracy")
-    '98.3 [97.8, 98.7]'
-    >>> format_interval(0.91, 0.88, 0.935, metric="mcc")
-    '0.910 [0.880, 0.935]'
-    >>> format_interval(0.9, float("nan"), None, metric="f1")
-    '90.0'
-    """
-    if isinstance(value, Mapping):
-        raise TypeError("pass the interval as format_interval(**interval, metric=...)")
-    scale, default = (100.0, 1) if metric in PERCENT_METRICS else (1.0, 3)
-    digits = default if digits is None else int(digits)
-
-    def finite(x):
-        return x is not None and math.isfinite(x)
-
-    if not finite(value):
-        return "n/a"
-    text = f"{value * scale:.{digits}f}"
-    if finite(low) and finite(high):
-        text += f" [{low * scale:.{digits}f}, {high * scale:.{digits}f}]"
-    return text

@@ -11,6 +11,7 @@ import functools
 import math
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +22,7 @@ from sklearn.utils import _safe_indexing
 
 from ..images import take_images
 from ..utils import parallel_map
-from ._json import jsonable, nan_if_none
+from ._json import estimator_params, jsonable, nan_if_none
 from ._metrics import classification_metrics, confusion, per_class_report, score_matrix
 
 __all__ = [
@@ -178,6 +179,13 @@ class CVResult:
     different folds are on different scales, so pooled-score curves of a
     ``decision_function`` model are indicative; the per-fold AUCs in
     ``fold_metrics`` are exact.
+
+    ``groups`` holds the group of each row of ``y_true`` when the folds were
+    group-aware (the cluster-bootstrap units of the report's intervals),
+    ``params`` the ``get_params(deep=True)`` of the cross-validated estimator
+    in JSON form, and ``external`` is set by :func:`evaluate_external` for a
+    model tested on another dataset (``dataset``, ``training_dataset``,
+    ``class_map``).
     """
 
     name: str
@@ -193,6 +201,9 @@ class CVResult:
     wall_time: float
     extra: dict = field(default_factory=dict)
     estimators: list | None = field(default=None, repr=False)
+    groups: np.ndarray | None = field(default=None, repr=False)
+    params: dict | None = field(default=None, repr=False)
+    external: dict | None = None
 
     @property
     def n_folds(self) -> int:
@@ -239,6 +250,47 @@ class CVResult:
         """Pooled out-of-fold confusion matrix (rows true, columns predicted)."""
         return confusion(self.y_true, self.y_pred, labels=self.classes, normalize=normalize)
 
+    def confident_errors(self, n=10):
+        """The ``n`` most confidently wrong predictions, most confident first.
+
+        Confidence is the score of the predicted class minus the score of the
+        true class (for probabilities: how much more the model believed its
+        mistake); without scores the errors come in input order.
+
+        Returns
+        -------
+        rows : ndarray of int
+            Positions in ``y_true`` (``sample_indices[rows]`` are the inputs).
+        margins : ndarray of float
+            NaN without scores.
+        """
+        wrong = np.flatnonzero(np.asarray(self.y_pred) != np.asarray(self.y_true))
+        if self.y_score is None or wrong.size == 0:
+            return wrong[:n], np.full(min(n, wrong.size), np.nan)
+        code = {label: i for i, label in enumerate(np.asarray(self.classes).tolist())}
+        true_col = np.array([code[v] for v in np.asarray(self.y_true)[wrong].tolist()])
+        pred_col = np.array([code[v] for v in np.asarray(self.y_pred)[wrong].tolist()])
+        scores = np.asarray(self.y_score)[wrong]
+        margin = scores[np.arange(wrong.size), pred_col] - scores[np.arange(wrong.size), true_col]
+        margin = np.where(np.isfinite(margin), margin, -np.inf)
+        order = np.argsort(-margin, kind="stable")[:n]
+        return wrong[order], np.where(np.isfinite(margin[order]), margin[order], np.nan)
+
+    def display_name(self, label) -> str:
+        """The target name of class ``label``.
+
+        Parameters
+        ----------
+        label : object
+            A value of ``classes``.
+
+        Returns
+        -------
+        str
+        """
+        classes = np.asarray(self.classes).tolist()
+        return str(self.target_names[classes.index(label)])
+
     def to_dict(self) -> dict:
         """A JSON-safe dict (NaN as ``None``); :meth:`from_dict` reads it back.
 
@@ -257,6 +309,9 @@ class CVResult:
             "score_times": self.score_times,
             "wall_time": self.wall_time,
             "extra": self.extra,
+            "groups": self.groups,
+            "params": self.params,
+            "external": self.external,
         })
 
     @classmethod
@@ -281,6 +336,9 @@ class CVResult:
             score_times=nan_if_none(data["score_times"]),
             wall_time=math.nan if data.get("wall_time") is None else data["wall_time"],
             extra=dict(data.get("extra") or {}),
+            groups=None if data.get("groups") is None else np.asarray(data["groups"]),
+            params=data.get("params"),
+            external=data.get("external"),
         )
 
     @classmethod
@@ -298,6 +356,8 @@ class CVResult:
         score_time=math.nan,
         wall_time=None,
         extra=None,
+        groups=None,
+        params=None,
     ) -> "CVResult":
         """A one-"fold" result from test-set predictions (e.g. a holdout split).
 
@@ -319,6 +379,10 @@ class CVResult:
         wall_time : float, default=None
             Total seconds; ``fit_time + score_time`` when ``None``.
         extra : dict, default=None
+        groups : array-like of shape (n_test,), default=None
+            Group of each test sample (cluster-bootstrap units).
+        params : dict, default=None
+            The model's parameters (:func:`estimator_params`).
         """
         y_true = np.asarray(y_true)
         y_pred = np.asarray(y_pred)
@@ -344,6 +408,8 @@ class CVResult:
             score_times=[float(score_time)],
             wall_time=float(fit_time + score_time if wall_time is None else wall_time),
             extra=dict(extra or {}),
+            groups=None if groups is None else np.asarray(groups)[order],
+            params=params,
         )
 
 
@@ -375,6 +441,17 @@ def _align_scores(scores, estimator_classes, classes, method):
     return aligned
 
 
+def _score_method(estimator):
+    """``"predict_proba"``, ``"decision_function"`` or None: what gives ``estimator``'s scores."""
+    if isinstance(estimator, Pipeline):
+        estimator = estimator[-1]
+    for method in ("predict_proba", "decision_function"):
+        # hasattr honours available_if, e.g. SVC(probability=False) has no predict_proba.
+        if hasattr(estimator, method):
+            return method
+    return None
+
+
 def _predict_with_scores(estimator, X, classes):
     """``predict`` plus class scores, running a Pipeline's transformers once."""
     if isinstance(estimator, Pipeline) and len(estimator) > 1:
@@ -383,12 +460,33 @@ def _predict_with_scores(estimator, X, classes):
         X = estimator[:-1].transform(X)
         estimator = estimator[-1]
     y_pred = estimator.predict(X)
-    for method in ("predict_proba", "decision_function"):
-        # hasattr honours available_if, e.g. SVC(probability=False) has no predict_proba.
-        if hasattr(estimator, method):
-            scores = getattr(estimator, method)(X)
-            return y_pred, _align_scores(scores, getattr(estimator, "classes_", None), classes, method)
-    return y_pred, None
+    method = _score_method(estimator)
+    if method is None:
+        return y_pred, None
+    scores = getattr(estimator, method)(X)
+    return y_pred, _align_scores(scores, getattr(estimator, "classes_", None), classes, method)
+
+
+def as_result_dict(results, *, caller="write_report"):
+    """``{name: CVResult}`` from a dict, a list of results or a single result.
+
+    Names must be unique; a list uses each result's ``name``.
+    """
+    if isinstance(results, CVResult):
+        results = [results]
+    if isinstance(results, Mapping):
+        items = list(results.items())
+    else:
+        items = [(getattr(result, "name", None), result) for result in results]
+    if not items:
+        raise ValueError(f"{caller} needs at least one result")
+    for name, result in items:
+        if not isinstance(result, CVResult):
+            raise TypeError(f"result {name!r} is a {type(result).__name__}, not a CVResult")
+    names = [str(name) for name, _ in items]
+    if len(set(names)) != len(names):
+        raise ValueError(f"pipeline names must be unique, got {names}")
+    return {str(name): result for name, result in items}
 
 
 def _run_fold(split, *, estimator, X, y, classes, return_estimator):
@@ -531,7 +629,9 @@ def cross_validate_predictions(
             classification_metrics(y[test], fold["y_pred"], fold["y_score"], labels=classes)
         )
 
-    extra = {"cv": description, "n_jobs": n_jobs}
+    extra = {"cv": description, "n_jobs": n_jobs, "scores": _score_method(estimator)}
+    if isinstance(cv, int):
+        extra["random_state"] = random_state
     shape = getattr(X, "shape", None)
     if shape is not None and len(shape) == 2:
         extra["n_features"] = int(shape[1])
@@ -549,4 +649,6 @@ def cross_validate_predictions(
         wall_time=wall_time,
         extra=extra,
         estimators=[fold["estimator"] for fold in folds] if return_estimator else None,
+        groups=None if groups is None else groups[tested],
+        params=estimator_params(estimator),
     )

@@ -30,9 +30,10 @@ as running them on all images at once.
 The cache
 ---------
 With ``memory`` (a folder), each pipeline's frozen-prefix output is stored
-per image, keyed by the prefix's parameters (and the featleuk version) and
-by the image (:func:`featleuk.features._row_cache.image_key`: a file by path,
-size and modification time, an array by its pixels). A later call, or
+per image in a :class:`featleuk.store.FeatureStore`, keyed by the prefix's
+parameters (and the featleuk version) and by the image's content
+(:func:`featleuk.store.content_key`: the sha256 of a file's bytes, or of an
+array's pixels). A later call, or
 another prefix-sharing experiment, computes only the missing rows. Rows keep
 their dtype bit for bit, so a cached run gives the same numbers as a fresh
 one.
@@ -149,34 +150,51 @@ class _Tree:
 
 
 class _PrefixStore:
-    """Per-image rows of one frozen prefix in the on-disk row cache.
+    """Per-image rows of one frozen prefix in the feature store (:mod:`featleuk.store`).
 
-    ``RowCache`` stores float32 rows; rows of another dtype are stored as
-    their float32 words after a one-word dtype code, so they read back bit
-    for bit (a float64 texture row must not come back rounded).
+    A row's length and dtype are known only once the prefix has run; they are
+    part of the table's configuration, so float64 texture rows read back bit
+    for bit and a float32 CNN row is not widened. Outputs that are not 1-D
+    float rows (images, integer rows) are recomputed each run.
     """
 
-    _CODES = {4.0: np.dtype(np.float32), 8.0: np.dtype(np.float64)}
+    _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
     def __init__(self, memory, node_key):
         from .. import __version__
-        from ..features._row_cache import RowCache
+        from ..store import FeatureStore
 
-        self._cache = RowCache(memory, {"frozen_prefix": json.loads(node_key),
-                                        "featleuk": __version__})
+        self._store = FeatureStore(memory)
+        self._base = {"frozen_prefix": json.loads(node_key), "featleuk": __version__}
+        self._table = None
+        for table in self._store.tables():
+            layout = table["config"].get("layout")
+            if layout and {k: v for k, v in table["config"].items() if k != "layout"} == self._base:
+                self._table = self._store.table(table["config"], n_features=layout["n_features"],
+                                                dtype=layout["dtype"])
 
-    def get(self, key):
-        row = self._cache.get(key)
-        if row is None or row.size == 0 or float(row[0]) not in self._CODES:
-            return None
-        return row[1:].view(self._CODES[float(row[0])])
+    def get_many(self, keys):
+        """Rows found (``None`` where missing), one per key."""
+        if self._table is None:
+            return [None] * len(keys)
+        rows, found = self._table.get_many(keys)
+        return [row if hit else None for row, hit in zip(rows, found)]
 
-    def put(self, key, row):
-        row = np.ascontiguousarray(row)
-        code = {dtype: code for code, dtype in self._CODES.items()}.get(row.dtype)
-        if code is None or row.ndim != 1:
-            return  # other outputs (images, integer rows) are recomputed each run
-        self._cache.put(key, np.concatenate([[np.float32(code)], row.view(np.float32)]))
+    def put_many(self, keys, rows):
+        rows = [np.ascontiguousarray(row) for row in rows]
+        if not rows or rows[0].ndim != 1 or rows[0].dtype not in self._DTYPES:
+            return
+        if any(row.shape != rows[0].shape or row.dtype != rows[0].dtype for row in rows):
+            return
+        layout = {"n_features": int(rows[0].shape[0]), "dtype": rows[0].dtype.str}
+        if self._table is None or (self._table.n_features, self._table.dtype.str) != tuple(layout.values()):
+            self._table = self._store.table({**self._base, "layout": layout}, **layout)
+        if not np.isfinite(np.stack(rows)).all():
+            return  # the store keeps finite rows only; a NaN row is recomputed next time
+        self._table.put_many(keys, np.stack(rows))
+
+    def close(self):
+        self._store.close()
 
 
 @dataclass
@@ -292,14 +310,14 @@ def _extract(leaves, X, *, memory, batch_size, show_progress):
     stores = {}
     keys = None
     if memory is not None:
-        from ..features._row_cache import image_key
+        from ..store import content_key
 
-        keys = [image_key(item) for item in X]
+        keys = [content_key(item) for item in X]
     for leaf in leaves:
         rows = [None] * n
         if memory is not None:
             stores[leaf.key] = _PrefixStore(memory, leaf.key)
-            rows = [stores[leaf.key].get(key) for key in keys]
+            rows = stores[leaf.key].get_many(keys)
         features[leaf.key] = rows
         missing[leaf.key] = np.asarray([i for i, row in enumerate(rows) if row is None], dtype=int)
         n_cached[leaf.key] = n - len(missing[leaf.key])
@@ -328,11 +346,12 @@ def _extract(leaves, X, *, memory, batch_size, show_progress):
                     continue
                 rows, data = outputs[leaf.key]
                 for position, i in enumerate(rows):
-                    row = data[position]
-                    features[leaf.key][i] = row
-                    if leaf.key in stores:
-                        stores[leaf.key].put(keys[i], row)
+                    features[leaf.key][i] = data[position]
+                if leaf.key in stores:
+                    stores[leaf.key].put_many([keys[i] for i in rows], [data[p] for p in range(len(rows))])
             bar.update(len(batch))
+    for store in stores.values():
+        store.close()
     return {key: stack_images(rows) if rows and rows[0].ndim > 1 else np.asarray(np.stack(rows))
             for key, rows in features.items()}, n_cached
 

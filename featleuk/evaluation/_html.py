@@ -21,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ._bootstrap import bootstrap_metrics, format_interval
-from ._metrics import PERCENT_METRICS
+from ._bootstrap import bootstrap_metrics
+from ._cv import as_result_dict
+from ._files import plain_name, write_text_atomic
+from ._tables import METRIC_UNITS, format_interval
 
 __all__ = ["write_html_report", "markdown_to_html", "safe_text"]
 
@@ -58,6 +60,7 @@ figcaption{color:#5b6678;font-size:.88rem}
 .thumb{border:1px solid #e3e7ee;padding:.35rem;font-size:.78rem;word-break:break-all}
 .thumb img{width:100%;height:auto;display:block;margin-bottom:.25rem}
 .bad{color:#b3261e;font-weight:600}code{background:#f1f3f7;padding:0 .2em;border-radius:3px}
+pre{background:#f1f3f7;padding:.5rem .7rem;overflow-x:auto;white-space:pre-wrap}
 nav a{margin-right:.9rem}.ci{color:#5b6678;font-size:.8rem;white-space:nowrap}
 """
 
@@ -109,10 +112,7 @@ def safe_text(name) -> str:
     >>> safe_text(b"WBC-\\xff<1>.jpg")
     'WBC-\\\\udcff&lt;1&gt;.jpg'
     """
-    if isinstance(name, (bytes, os.PathLike)):
-        name = os.fsdecode(name)
-    text = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
-    return html.escape(text)
+    return html.escape(plain_name(name))
 
 
 _BULLET = re.compile(r"^\s*[-*] ")
@@ -137,7 +137,8 @@ def _table_cells(line: str):
 def markdown_to_html(text) -> str:
     """Basic Markdown as HTML: headings, paragraphs, bullet lists, pipe tables.
 
-    Inline `code`, **bold**, *emphasis* and links are rendered; everything
+    Fenced code blocks, inline `code`, **bold**, *emphasis* and links are
+    rendered; everything
     else is escaped. Objects with an ``__html__`` method (the MarkupSafe
     convention) are inserted as they are.
 
@@ -168,6 +169,10 @@ def markdown_to_html(text) -> str:
     out = []
     for block in blocks:
         first = block[0].lstrip()
+        if first.startswith("```"):
+            code = [line for line in block[1:] if not line.strip().startswith("```")]
+            out.append(f"<pre><code>{safe_text(chr(10).join(code))}</code></pre>")
+            continue
         if first.startswith("#"):
             level = min(len(first) - len(first.lstrip("#")) + 2, 6)  # below the report's h2
             out.append(f"<h{level}>{_inline(first.lstrip('#').strip())}</h{level}>")
@@ -255,55 +260,32 @@ def _thumbnail_uri(image, size=160):
 def _rows_of(groups, result):
     """``groups`` aligned with ``result.y_true`` (given per input sample or per test row)."""
     if groups is None:
-        return None
+        return result.groups
     groups = np.asarray(groups)
     if len(groups) == len(result.y_true):
         return groups
     return groups[result.sample_indices]
 
 
-def _hardest(result, n):
-    """Rows of the ``n`` most confidently wrong predictions and their margins.
-
-    The margin is the score of the predicted class minus that of the true
-    class: for probabilities how much more the model believed its mistake.
-    """
-    wrong = np.flatnonzero(np.asarray(result.y_pred) != np.asarray(result.y_true))
-    if result.y_score is None or wrong.size == 0:
-        return wrong[:n], np.full(min(n, wrong.size), np.nan)
-    classes = list(np.asarray(result.classes).tolist())
-    true_col = np.array([classes.index(v) for v in np.asarray(result.y_true)[wrong].tolist()])
-    pred_col = np.array([classes.index(v) for v in np.asarray(result.y_pred)[wrong].tolist()])
-    scores = np.asarray(result.y_score)[wrong]
-    margin = scores[np.arange(len(wrong)), pred_col] - scores[np.arange(len(wrong)), true_col]
-    margin = np.where(np.isfinite(margin), margin, -np.inf)
-    order = np.argsort(-margin, kind="stable")[:n]
-    return wrong[order], margin[order]
-
-
-def _name_of(result, value):
-    classes = list(np.asarray(result.classes).tolist())
-    return result.target_names[classes.index(value)]
-
-
 def _hardest_section(name, result, images, n):
-    rows, margins = _hardest(result, n)
+    rows, margins = result.confident_errors(n)
     if rows.size == 0:
-        return f"<p>{safe_text(name)}: no misclassified images.</p>"
+        return f"<h3>{safe_text(name)}</h3><p>No misclassified images.</p>"
     cards = []
-    for row, margin in zip(rows, margins):
+    for row, margin in zip(rows.tolist(), margins.tolist()):
         index = int(result.sample_indices[row])
         source = images[index]
-        label = source if not isinstance(source, np.ndarray) else f"image #{index}"
+        array = isinstance(source, np.ndarray)
+        label = f"image #{index}" if array else source
         uri = _thumbnail_uri(source)
         picture = (f'<img src="{uri}" alt="{safe_text(label)}">' if uri
                    else '<p class="bad">could not read image</p>')
-        shown = Path(os.fsdecode(label)).name if not isinstance(source, np.ndarray) else label
+        shown = label if array else Path(os.fsdecode(label)).name
         margin_text = "" if not math.isfinite(margin) else f"<br>margin {margin:.3g}"
         cards.append(
             f'<div class="thumb">{picture}<span title="{safe_text(label)}">{safe_text(shown)}'
-            f"</span><br>true <b>{safe_text(_name_of(result, result.y_true[row]))}</b> → "
-            f'<span class="bad">{safe_text(_name_of(result, result.y_pred[row]))}</span>'
+            f"</span><br>true <b>{safe_text(result.display_name(result.y_true[row]))}</b> → "
+            f'<span class="bad">{safe_text(result.display_name(result.y_pred[row]))}</span>'
             f"{margin_text}</div>"
         )
     return f"<h3>{safe_text(name)}</h3><div class=\"grid\">{''.join(cards)}</div>"
@@ -318,8 +300,18 @@ def _interval_cell(interval, metric):
     return (html_text, interval["value"])
 
 
+def _tested_by(result):
+    if result.external:
+        return (f'<span class="bad">external</span>: trained on '
+                f"{safe_text(result.external['training_dataset'])}, tested on "
+                f"{safe_text(result.external['dataset'])}")
+    if result.n_folds > 1:
+        return f"{result.n_folds}-fold CV" + (", grouped" if result.groups is not None else "")
+    return "held-out test set"
+
+
 def _headline_table(results, intervals):
-    header = ["Pipeline", "Folds", "Samples"] + [h for _, h in _HEADLINE] + [
+    header = ["Pipeline", "Tested by", "Samples"] + [h for _, h in _HEADLINE] + [
         "Accuracy, fold mean ± sd"]
     rows, accuracy = [], []
     for name, result in results.items():
@@ -328,7 +320,7 @@ def _headline_table(results, intervals):
         mean, sd = summary.get("mean", math.nan), summary.get("std", math.nan)
         fold_text = "n/a" if not math.isfinite(mean) else f"{100 * mean:.1f}" + (
             f" ± {100 * sd:.1f}" if math.isfinite(sd) else "")
-        rows.append([safe_text(name), (str(result.n_folds), result.n_folds),
+        rows.append([safe_text(name), _tested_by(result),
                      (str(len(result.y_true)), len(result.y_true))]
                     + [_interval_cell(metrics[m], m) for m, _ in _HEADLINE]
                     + [(fold_text, mean)])
@@ -343,12 +335,8 @@ def _per_class_table(result):
     rows = []
     for row in result.per_class():
         cells = [safe_text(row["class"]), (str(row["support"]), row["support"])]
-        for key, metric in (("precision", "precision"), ("recall", "recall"),
-                            ("specificity", "specificity"), ("f1", "f1"), ("auc", "roc_auc")):
-            value = row[key]
-            text = "n/a" if not math.isfinite(value) else (
-                f"{100 * value:.1f}" if metric in PERCENT_METRICS else f"{value:.3f}")
-            cells.append((text, value))
+        for key in ("precision", "recall", "specificity", "f1", "auc"):
+            cells.append((format_interval(row[key], None, None, metric=key), row[key]))
         rows.append(cells)
     return _html_table(header, rows)
 
@@ -370,48 +358,24 @@ def _audit_section(audit):
                      safe_text(s["description"]), safe_text(s["guards_against"])])
         classes.append("best" if strict else "")
     strictest = next(s for s in audit["strategies"] if s["name"] == audit["strictest"])
+    random = next((s for s in audit["strategies"] if s["name"] == "random"), None)
+    pipeline = audit.get("pipeline")
     intro = (
-        "<p>The same pipeline and features cross-validated under every split the data "
-        "allows. Intervals are 95% bootstrap percentile intervals of the pooled out-of-fold "
-        "predictions, resampling each split's groups. The number to quote is the strictest "
-        f"split's: <strong>{safe_text(strictest['title'])}, accuracy "
+        f"<p>{_inline(pipeline) if pipeline else 'The same pipeline'} cross-validated on the "
+        "same features under every split the data allows. Intervals are 95% bootstrap "
+        "percentile intervals of the pooled out-of-fold predictions, resampling each split's "
+        "groups. The number to quote is the strictest split's: <strong>"
+        f"{safe_text(strictest['title'])}, accuracy "
         f"{safe_text(format_interval(**strictest['accuracy_ci'], metric='accuracy'))}"
-        "</strong>.</p>"
+        "</strong>"
+        + (f"; random stratified folds, the split most papers report, give "
+           f"{safe_text(format_interval(**random['accuracy_ci'], metric='accuracy'))} for "
+           "comparison" if random is not None and random is not strictest else "")
+        + ".</p>"
     )
-    return intro + _html_table(header, rows, row_classes=classes)
-
-
-def _as_results(results):
-    if hasattr(results, "y_true"):
-        results = [results]
-    if isinstance(results, Mapping):
-        items = list(results.items())
-    else:
-        items = [(r.name, r) for r in results]
-    if not items:
-        raise ValueError("write_html_report needs at least one result")
-    names = [str(name) for name, _ in items]
-    if len(set(names)) != len(names):
-        raise ValueError(f"pipeline names must be unique, got {names}")
-    return {str(name): result for name, result in items}
-
-
-def _pipeline_figures(name, result):
-    from ._plots import plot_confusion_matrix, plot_pr_curves, plot_roc_curves
-
-    common = {"labels": result.classes, "target_names": result.target_names}
-    folds = ({"fold_indices": result.fold_indices, "sample_indices": result.sample_indices}
-             if result.n_folds > 1 else {})
-    out = [(f"{name}: confusion matrix of the pooled out-of-fold predictions",
-            plot_confusion_matrix(result.y_true, result.y_pred,
-                                  title=f"{name}: confusion matrix", **common))]
-    if result.y_score is not None:
-        out.append((f"{name}: ROC curves", plot_roc_curves(
-            result.y_true, result.y_score, title=f"{name}: ROC curves", **common, **folds)))
-        out.append((f"{name}: precision-recall curves", plot_pr_curves(
-            result.y_true, result.y_score, title=f"{name}: precision-recall curves",
-            **common, **folds)))
-    return out
+    skipped = "".join(f"<p class=\"note\">{safe_text(s['title'])}: not run, "
+                      f"{safe_text(s['reason'])}.</p>" for s in audit.get("skipped") or ())
+    return intro + _html_table(header, rows, row_classes=classes) + skipped
 
 
 def write_html_report(
@@ -433,6 +397,9 @@ def write_html_report(
     n_resamples=1000,
     random_state=0,
     filename="report.html",
+    comparison_figure=None,
+    created=None,
+    result_sections=(),
 ):
     """Write a self-contained ``report.html`` for a set of cross-validated pipelines.
 
@@ -448,6 +415,7 @@ def write_html_report(
         Created if missing.
     results : dict of {name: CVResult}, list of CVResult or CVResult
     title : str
+        The page's heading and title.
     data_description : str or object with ``__html__``, default=""
         Markdown (see :func:`markdown_to_html`).
     notes : sequence of str, default=()
@@ -465,17 +433,30 @@ def write_html_report(
         :func:`bootstrap_metrics` output per pipeline; computed here (with
         ``groups``, ``n_resamples`` and ``random_state``) when None.
     groups : array-like, default=None
-        Cluster-bootstrap units, one per input sample (or per tested row).
+        Cluster-bootstrap units, one per input sample (or per tested row);
+        each result's own ``groups`` when None.
     audit : dict, default=None
         :func:`leakage_audit` output.
-    images : sequence of paths or ndarray of shape (N, H, W, C), default=None
+    images : sequence of paths, ndarray of shape (N, H, W, C), or dict, default=None
         The input images, for thumbnails of the most confidently wrong
-        predictions; the section is left out when None.
+        predictions (a dict of {name: images} when pipelines were tested on
+        different data); the section is left out when None.
     n_hardest : int, default=12
         Thumbnails per pipeline.
     n_resamples : int, default=1000
+        Bootstrap resamples when ``intervals`` is None.
     random_state : int, default=0
+        Seeds that bootstrap.
     filename : str, default="report.html"
+        Written in ``out_dir`` (atomically: whole or not at all).
+    comparison_figure : path, default=None
+        The comparison figure already saved; drawn here when None and there
+        are several results.
+    created : str, default=None
+        Creation time shown under the title; now when None.
+    result_sections : sequence of (heading, body), default=()
+        Sections placed right after the results (e.g. the comparison of
+        pipelines); ``body`` as in ``sections``.
 
     Returns
     -------
@@ -495,7 +476,7 @@ def write_html_report(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    results = _as_results(results)
+    results = as_result_dict(results, caller="write_html_report")
     if intervals is None:
         intervals = {
             name: bootstrap_metrics(r.y_true, r.y_pred, r.y_score, labels=r.classes,
@@ -507,7 +488,7 @@ def write_html_report(
     if missing:
         raise ValueError(f"intervals has no entry for {missing}")
 
-    created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    created = created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     nav, body = [], []
 
     def section(anchor, heading, content):
@@ -519,36 +500,62 @@ def write_html_report(
     first = next(iter(intervals.values()))
     unit = "groups" if first.get("unit") == "group" else "samples"
     explain = (
-        "<p class=\"note\">Each cell: the metric of all out-of-fold predictions pooled, and "
+        "<p class=\"note\">Each cell: the metric of all out-of-fold predictions pooled (the "
+        "test set for a held-out or external test), and "
         f"its {100 * first.get('confidence', 0.95):.0f}% bootstrap percentile interval "
         f"({first.get('n_resamples')} resamples of {unit}). Precision, recall and F1 are "
         "macro-averaged over classes (for two classes too); for two classes sensitivity and "
-        "specificity are those of the positive class. Percentages except Cohen's κ and MCC. "
+        f"specificity are those of the positive class. {safe_text(METRIC_UNITS)} "
         "Click a header to sort.</p>"
     )
+    external = sorted({(r.external["training_dataset"], r.external["dataset"])
+                       for r in results.values() if r.external})
+    if external:
+        explain += ("<p><strong>External validation</strong>: "
+                    + "; ".join(f"trained on {safe_text(a)}, tested on {safe_text(b)}"
+                                for a, b in external)
+                    + " (rows marked external).</p>")
+    if audit is not None:
+        strictest = next(s for s in audit["strategies"] if s["name"] == audit["strictest"])
+        explain += (f"<p><strong>Quote</strong> the leakage audit's strictest split "
+                    f"({safe_text(strictest['title'].lower())}): accuracy "
+                    f"{safe_text(format_interval(**strictest['accuracy_ci'], metric='accuracy'))}"
+                    f" % (see <a href=\"#audit\">Leakage audit</a>).</p>")
     results_html = explain + _headline_table(results, intervals)
-    if len(results) > 1:
+    caption = "Accuracy of each pipeline with its 95% bootstrap confidence interval"
+    if comparison_figure is not None:
+        results_html += _figure(comparison_figure, caption)
+    elif len(results) > 1:
         from ._plots import plot_pipeline_comparison
 
         results_html += _figure(
             plot_pipeline_comparison({n: intervals[n] for n in results}, metric="accuracy",
                                      title="Accuracy of each pipeline with its 95% "
-                                           "bootstrap interval"),
-            "Accuracy of each pipeline with its 95% bootstrap confidence interval")
+                                           "bootstrap interval"), caption)
     section("results", "Results", results_html)
+    for j, (heading, content) in enumerate(result_sections):
+        section(f"after-results-{j}", str(heading), markdown_to_html(content))
     if audit is not None:
         section("audit", "Leakage audit", _audit_section(audit))
     for i, (name, result) in enumerate(results.items()):
         parts = [f"<p class=\"meta\">{len(result.y_true)} samples tested in "
-                 f"{result.n_folds} fold(s)</p>",
+                 f"{result.n_folds} fold(s); {_tested_by(result)}</p>",
                  "<h3>Per-class results (pooled out-of-fold predictions)</h3>",
                  _per_class_table(result)]
         drawn = (pipeline_figures or {}).get(name)
-        for caption, source in (drawn if drawn is not None else _pipeline_figures(name, result)):
+        if drawn is None:
+            from ._plots import result_figures
+
+            drawn = [(caption, draw()) for _, caption, draw in result_figures(result)]
+        for caption, source in drawn:
             parts.append(_figure(source, caption))
         section(f"pipeline-{i}", name, "".join(parts))
     if images is not None:
-        hardest = [_hardest_section(name, r, images, n_hardest) for name, r in results.items()]
+        hardest = []
+        for name, r in results.items():
+            source = images.get(name) if isinstance(images, Mapping) else images
+            if source is not None:
+                hardest.append(_hardest_section(name, r, source, n_hardest))
         section("hardest", "Hardest images",
                 "<p class=\"note\">The most confidently wrong out-of-fold predictions: "
                 "largest score of the predicted class minus score of the true class.</p>"
@@ -574,6 +581,4 @@ def write_html_report(
         f"<h1>{safe_text(title)}</h1><p class=\"meta\">Created {created}</p>"
         f"<nav>{''.join(nav)}</nav>{''.join(body)}<script>{_JS}</script></body></html>\n"
     )
-    path = out_dir / filename
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text_atomic(out_dir / filename, page)

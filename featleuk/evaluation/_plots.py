@@ -43,8 +43,11 @@ __all__ = [
     "plot_pr_curves",
     "plot_pipeline_comparison",
     "plot_training_curves",
+    "result_figures",
     "save_figure",
 ]
+
+
 def save_figure(fig, path, *, dpi=150):
     """Save ``fig`` as an image (format from the suffix, e.g. ``.png``) and return the path.
 
@@ -468,3 +471,47 @@ def plot_training_curves(history, *, title=None):
     if title:
         fig.suptitle(title)
     return fig
+
+
+def result_figures(result, *, label=None):
+    """The standard figures of one result, drawn lazily: ``[(key, caption, draw), ...]``.
+
+    ``draw()`` returns the Figure: the confusion matrix of the pooled
+    out-of-fold predictions, and with scores the ROC and precision-recall
+    curves (every fold, their spread and the pooled curve when there are
+    several folds; the PR panels show the prevalence baseline). Titles and
+    captions name the pipeline by ``label`` (its description in words, e.g.
+    "MobileNetV2 features + RBF SVM"), ``result.name`` when None.
+
+    Parameters
+    ----------
+    result : CVResult
+    label : str, default=None
+
+    Returns
+    -------
+    list of (str, str, callable)
+        ``key`` is ``"confusion"``, ``"roc"`` or ``"pr"`` (file-name suffix).
+    """
+    label = label or result.name
+    common = {"labels": result.classes, "target_names": result.target_names}
+    folds = ({"fold_indices": result.fold_indices, "sample_indices": result.sample_indices}
+             if result.n_folds > 1 else {})
+    tested = ("out-of-fold predictions" if result.n_folds > 1 else
+              "test-set predictions")
+    out = [("confusion", f"{label}: confusion matrix of the pooled {tested}",
+            lambda: plot_confusion_matrix(result.y_true, result.y_pred,
+                                          title=f"{label}: confusion matrix ({tested})",
+                                          **common))]
+    if result.y_score is not None:
+        shown = ("per fold and pooled" if folds else "")
+        out.append(("roc", f"{label}: ROC curves" + (f" ({shown})" if shown else ""),
+                    lambda: plot_roc_curves(result.y_true, result.y_score,
+                                            title=f"{label}: ROC curves", **common, **folds)))
+        out.append(("pr", f"{label}: precision-recall curves"
+                          + (f" ({shown}, prevalence baseline)" if shown
+                             else " (prevalence baseline)"),
+                    lambda: plot_pr_curves(result.y_true, result.y_score,
+                                           title=f"{label}: precision-recall curves",
+                                           **common, **folds)))
+    return out

@@ -1,19 +1,24 @@
 """The one table formatter of featleuk: console tables and report tables alike.
 
-Every metric is printed **x100** with two decimals: the rates (accuracy,
-precision, sensitivity, specificity, F-scores, ROC AUC) read as percentages,
-Cohen's kappa and MCC as hundredths. The console summary of an experiment and
-its ``report.md`` therefore show the same numbers; :data:`METRIC_UNITS` is
-the sentence that says so above each table.
+Every metric is printed **x100**: the rates (accuracy, precision,
+sensitivity, specificity, F-scores, ROC AUC) read as percentages, Cohen's
+kappa and MCC as hundredths. Fold means ± standard deviations have two
+decimals (:func:`format_metric`), estimates with their 95% interval one
+(:func:`format_interval`, ``98.3 [97.8, 98.7]``). The console summary of an
+experiment, its ``report.md`` and its ``report.html`` therefore show the
+same numbers; :data:`METRIC_UNITS` is the sentence that says so above each
+table.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 __all__ = [
     "METRIC_HEADERS",
     "METRIC_UNITS",
+    "format_interval",
     "format_metric",
     "format_seconds",
     "format_table",
@@ -68,6 +73,53 @@ def format_metric(mean, std=None, *, digits=_DIGITS):
     text = f"{100.0 * mean:.{digits}f}"
     if std is not None and math.isfinite(std):
         text += f" ± {100.0 * std:.{digits}f}"
+    return text
+
+
+def format_interval(value, low, high, *, metric=None, digits=None):
+    """``"98.3 [97.8, 98.7]"``: an estimate and its confidence interval, x100.
+
+    Parameters
+    ----------
+    value, low, high : float or None
+        The estimate and the interval bounds as fractions (NaN or None
+        prints ``n/a``; without finite bounds the value is printed alone).
+    metric : str, default=None
+        A metric name (accuracy, mcc, auc, ...): printed x100 with one
+        decimal, like every metric of a report (see :data:`METRIC_UNITS`);
+        ``None`` prints the numbers as given with three decimals.
+    digits : int, default=None
+        Decimals, overriding the default.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_interval(0.98312, 0.9779, 0.9871, metric="accuracy")
+    '98.3 [97.8, 98.7]'
+    >>> format_interval(0.91, 0.88, 0.935, metric="mcc")
+    '91.0 [88.0, 93.5]'
+    >>> format_interval(0.9, float("nan"), None, metric="f1")
+    '90.0'
+    """
+    if isinstance(value, Mapping):
+        raise TypeError("pass the interval as format_interval(**interval, metric=...)")
+    scale, default = (1.0, 3) if metric is None else (100.0, 1)
+    digits = default if digits is None else int(digits)
+
+    def finite(x):
+        return x is not None and math.isfinite(x)
+
+    if not finite(value):
+        return "n/a"
+    def number(x):
+        return f"{round(x * scale, digits) + 0.0:.{digits}f}"  # + 0.0: no "-0.0"
+
+    text = number(value)
+    if finite(low) and finite(high):
+        text += f" [{number(low)}, {number(high)}]"
     return text
 
 
@@ -137,8 +189,8 @@ def format_table(header, rows, *, style="markdown"):
 
 
 def metrics_table(results, metrics=("accuracy", "f1", "mcc"), *, columns=None, style="markdown",
-                  first_header="Pipeline"):
-    """Mean ± std over folds of ``metrics`` for each result, x100.
+                  first_header="Pipeline", intervals=None):
+    """One row per result: mean ± std over folds, or estimate [95% CI], of ``metrics``, x100.
 
     Parameters
     ----------
@@ -150,20 +202,38 @@ def metrics_table(results, metrics=("accuracy", "f1", "mcc"), *, columns=None, s
         returning the cell (e.g. the number of folds).
     style : {"markdown", "text"}, default="markdown"
     first_header : str, default="Pipeline"
+        Header of the name column.
+    intervals : dict of {name: dict}, default=None
+        :func:`~featleuk.evaluation.bootstrap_metrics` output per result:
+        each cell is then the metric of the pooled out-of-fold predictions
+        with its interval (:func:`format_interval`) instead of the fold
+        mean ± std.
 
     Returns
     -------
     str
         The table, without the unit sentence (:data:`METRIC_UNITS`).
+
+    Examples
+    --------
+    >>> from featleuk.evaluation import CVResult
+    >>> result = CVResult.from_predictions([0, 1, 1, 0], [0, 1, 0, 0], name="demo")
+    >>> print(metrics_table({"demo": result}, ["accuracy"]))
+    | Pipeline | Accuracy |
+    |---|---|
+    | demo | 75.00 |
     """
     columns = list(columns or ())
     header = [first_header] + [h for h, _ in columns] + [METRIC_HEADERS.get(m, m) for m in metrics]
     rows = []
     for name, result in results.items():
-        summary = result.summary()
-        rows.append([name] + [cell(name, result) for _, cell in columns] + [
-            format_metric(summary[m]["mean"], summary[m]["std"]) if m in summary else "n/a"
-            for m in metrics
-        ])
+        if intervals is not None:
+            found = intervals[name]["metrics"]
+            cells = [format_interval(found[m]["value"], found[m]["low"], found[m]["high"],
+                                     metric=m) if m in found else "n/a" for m in metrics]
+        else:
+            summary = result.summary()
+            cells = [format_metric(summary[m]["mean"], summary[m]["std"]) if m in summary
+                     else "n/a" for m in metrics]
+        rows.append([name] + [cell(name, result) for _, cell in columns] + cells)
     return format_table(header, rows, style=style)
-

@@ -248,8 +248,13 @@ def classical(*, data=None, out=None, folds=5, seed=0, cache=None, jobs=None, pr
                "classifier_cv_s": round(sum(frozen.cv_seconds.values()), 1),
                "total_wall_s": round(time.perf_counter() - t0, 1),
                "enfcm_speedup_over_fcm": round(speed, 2)}
+    for name, (seg, fam, clf) in keys.items():
+        frozen.results[name].extra["description"] = (
+            f"{seg} segmentation, {fam} features, {clf} classifier")
     write_report(
         out, {name: frozen.results[name] for name in best.values()},
+        images=dataset.data, estimators={name: pipelines[name] for name in best.values()},
+        command=command, random_state=seed,
         title="Classical pipelines: segmenter x feature family x classifier",
         data_description=dataset.description, timings=timings,
         extra_sections=[

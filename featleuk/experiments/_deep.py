@@ -14,7 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..evaluation import CVResult, format_metric, format_table, holdout_split, plot_training_curves, write_report
+from ..evaluation import (
+    CVResult,
+    estimator_params,
+    format_metric,
+    format_table,
+    holdout_split,
+    plot_training_curves,
+    write_report,
+)
 from ..images import take_images
 from ..models import DEEP_MODEL_PRESETS, DeepClassifier, gradcam_figure
 from ..weights import WeightsUnavailableError, resolve_weights
@@ -113,7 +121,7 @@ def _gradcam_examples(y_test, per_class=2):
     return np.concatenate(picks)
 
 
-def _train_one(name, params, start, X, y, split, target_names, minutes):
+def _train_one(name, params, start, X, y, split, target_names, minutes, groups=None):
     train, val, test = split
     est = DeepClassifier(**params)
     t0 = time.perf_counter()
@@ -149,6 +157,8 @@ def _train_one(name, params, start, X, y, split, target_names, minutes):
     result = CVResult.from_predictions(
         y[test], y_pred, proba, name=name, classes=est.classes_, target_names=target_names,
         indices=test, fit_time=fit_time, score_time=score_time, extra=extra,
+        groups=None if groups is None else np.asarray(groups)[test],
+        params=estimator_params(est),
     )
     return est, result
 
@@ -238,7 +248,8 @@ def deep(*, data=None, out=None, seed=0, jobs=None, progress=True, quick=False, 
                 print(f"{name}: skipped, {start}", flush=True)
                 continue
             print(f"{name}: training ({start}; budget {minutes or 'none'} min)", flush=True)
-            est, result = _train_one(name, params, start, X, y, split, dataset.target_names, minutes)
+            est, result = _train_one(name, params, start, X, y, split, dataset.target_names, minutes,
+                                     groups)
             results[name] = result
             timings[f"{name}_fit_s"] = round(result.fit_times[0], 1)
             figures.append((f"{name}: training curves",
@@ -278,7 +289,8 @@ def deep(*, data=None, out=None, seed=0, jobs=None, progress=True, quick=False, 
     if results:
         write_report(out, results, title="End-to-end deep models",
                      data_description=dataset.description, notes=notes, timings=timings,
-                     extra_sections=sections, figures=figures)
+                     extra_sections=sections, figures=figures, images=X, command=command,
+                     random_state=seed)
     else:
         out.mkdir(parents=True, exist_ok=True)
         (out / "report.md").write_text(

@@ -29,7 +29,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from ..evaluation import METRIC_UNITS, cross_validate_frozen, format_metric, format_table, write_report
-from ..pipelines import make_hybrid
+from ..pipelines import list_presets, make_hybrid
 from ..pipelines import CLASSIFIERS, REDUCERS
 from ..pipelines._selection_presets import preset_name
 from ._common import ExperimentResult, load_data, out_dir, skipped_files_section
@@ -279,6 +279,7 @@ def selection(*, data=None, out=None, folds=5, seed=0, cache=None, jobs=None, pr
     scratch = Path(tempfile.mkdtemp(prefix="featleuk-selection-"))
     n_train = len(dataset.target) * (folds - 1) / folds
     results, rows, extract_s, features, cached = {}, [], 0.0, None, []
+    estimators = {}
     try:
         # One call per reducer: the reducer's fits cached by the grid searches serve
         # only its own presets and are deleted after them; the CNN features are
@@ -297,7 +298,11 @@ def selection(*, data=None, out=None, folds=5, seed=0, cache=None, jobs=None, pr
             extract_s += frozen.extraction_wall_s
             cached.append(sum(frozen.n_cached.values()) > 0)
             rows += _rows(frozen, pipelines, reducer, n_train)
+            for name, result in frozen.results.items():
+                if name in list_presets():
+                    result.extra["description"] = list_presets()[name].description
             results.update(frozen.results)
+            estimators.update(pipelines)
             features = next((f for f in frozen.features.values() if f is not None), features)
             memory.clear(warn=False)
         grid_done = time.perf_counter()
@@ -353,6 +358,7 @@ def selection(*, data=None, out=None, folds=5, seed=0, cache=None, jobs=None, pr
         notes.append(f"quick: one candidate per grid and smoke-test budgets {QUICK_PARAMS}.")
     write_report(out, results, title="Feature reducers x classifiers on MobileNetV2 features",
                  data_description=dataset.description, notes=notes, timings=timings,
-                 extra_sections=sections)
+                 extra_sections=sections, images=dataset.data, estimators=estimators,
+                 command=command, random_state=seed)
     return ExperimentResult("selection", out, results, timings, dataset.description,
                             extra={"rows": rows, "selector_timing": selector_rows})

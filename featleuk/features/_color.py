@@ -89,6 +89,7 @@ class ColorFeatures(HandcraftedFeatures):
     Parameters
     ----------
     color_spaces : sequence of {"rgb", "hsv", "lab"}, default=("rgb", "hsv", "lab")
+        Colour spaces whose channels are described, in this order.
     bins : int, default=8
         Histogram bins per channel; 0 gives moments only.
     %(common_parameters)s
@@ -100,6 +101,22 @@ class ColorFeatures(HandcraftedFeatures):
     Notes
     -----
     An image whose mask is empty gets zeros and ``color_mask_empty = 1``.
+
+    Examples
+    --------
+    Moments of the Lab channels over the nucleus (no histograms):
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.features import ColorFeatures
+    >>> from featleuk.segmentation import OtsuSegmenter
+    >>> X, y = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> pipe = make_pipeline(OtsuSegmenter(show_progress=False), ColorFeatures(color_spaces=("lab",), bins=0, show_progress=False))
+    >>> features = pipe.fit_transform(X)
+    >>> features.shape
+    (4, 13)
+    >>> pipe[-1].get_feature_names_out()[:3].tolist()
+    ['color_lab_l_mean', 'color_lab_l_std', 'color_lab_l_skewness']
     """
 
     _prefix = "color"

@@ -274,28 +274,28 @@ class GLCMFeatures(HandcraftedFeatures):
     ``log2``): :math:`HX=-\sum_i p_x\ln p_x`, :math:`HY` likewise,
     :math:`HXY=-\sum_{i,j} P\ln P`.
 
-    ====================== ===================================================
-    ``contrast``           :math:`\sum_{i,j} (i-j)^2 P(i,j)`
-    ``dissimilarity``      :math:`\sum_{i,j} |i-j|\,P(i,j)`
-    ``homogeneity``        :math:`\sum_{i,j} P(i,j) / (1 + (i-j)^2)`
-    ``ASM``                :math:`\sum_{i,j} P(i,j)^2`
-    ``energy``             :math:`\sqrt{ASM}`
-    ``correlation``        :math:`\sum_{i,j} (i-\mu_x)(j-\mu_y)P(i,j)/(\sigma_x\sigma_y)`,
-                           1 when :math:`\sigma_x` or :math:`\sigma_y` < 1e-15
-                           (skimage)
-    ``entropy``            :math:`HXY`
-    ``variance``           :math:`\sum_{i,j} (i-\mu_x)^2 P(i,j)` (skimage's)
-    ``sum_average``        :math:`SA=\sum_k k\,p_{x+y}(k)`
-    ``sum_variance``       :math:`\sum_k (k-SA)^2 p_{x+y}(k)`
-    ``sum_entropy``        :math:`-\sum_k p_{x+y}(k)\ln p_{x+y}(k)`
+    ======================= ===================================================
+    ``contrast``            :math:`\sum_{i,j} (i-j)^2 P(i,j)`
+    ``dissimilarity``       :math:`\sum_{i,j} |i-j|\,P(i,j)`
+    ``homogeneity``         :math:`\sum_{i,j} P(i,j) / (1 + (i-j)^2)`
+    ``ASM``                 :math:`\sum_{i,j} P(i,j)^2`
+    ``energy``              :math:`\sqrt{ASM}`
+    ``correlation``         :math:`\sum_{i,j} (i-\mu_x)(j-\mu_y)P(i,j)/(\sigma_x\sigma_y)`,
+                            1 when :math:`\sigma_x` or :math:`\sigma_y` < 1e-15
+                            (skimage)
+    ``entropy``             :math:`HXY`
+    ``variance``            :math:`\sum_{i,j} (i-\mu_x)^2 P(i,j)` (skimage's)
+    ``sum_average``         :math:`SA=\sum_k k\,p_{x+y}(k)`
+    ``sum_variance``        :math:`\sum_k (k-SA)^2 p_{x+y}(k)`
+    ``sum_entropy``         :math:`-\sum_k p_{x+y}(k)\ln p_{x+y}(k)`
     ``difference_variance`` :math:`\sum_k (k-DA)^2 p_{x-y}(k)`,
-                           :math:`DA=\sum_k k\,p_{x-y}(k)`
-    ``difference_entropy`` :math:`-\sum_k p_{x-y}(k)\ln p_{x-y}(k)`
-    ``imc1``               :math:`(HXY-HXY1)/\max(HX,HY)`, 0 when the
-                           denominator is 0
-    ``imc2``               :math:`\sqrt{1-\exp(-2(HXY2-HXY))}`
-    ``max_probability``    :math:`\max_{i,j} P(i,j)`
-    ====================== ===================================================
+                            :math:`DA=\sum_k k\,p_{x-y}(k)`
+    ``difference_entropy``  :math:`-\sum_k p_{x-y}(k)\ln p_{x-y}(k)`
+    ``imc1``                :math:`(HXY-HXY1)/\max(HX,HY)`, 0 when the
+                            denominator is 0
+    ``imc2``                :math:`\sqrt{1-\exp(-2(HXY2-HXY))}`
+    ``max_probability``     :math:`\max_{i,j} P(i,j)`
+    ======================= ===================================================
 
     Here :math:`HXY1=-\sum P(i,j)\ln(p_x(i)p_y(j))` and
     :math:`HXY2=-\sum p_x(i)p_y(j)\ln(p_x(i)p_y(j))`; because ``p_x`` and

@@ -126,6 +126,8 @@ class GLRLMFeatures(HandcraftedFeatures):
         (max - min) over directions (``glrlm_<feature>_mean``,
         ``glrlm_<feature>_range``).
     channel : {"gray", "red", "green", "blue"}, default="gray"
+        The image channel the runs are counted on (``"gray"`` is the
+        ITU-R BT.601 luma).
     %(common_parameters)s
 
     Attributes
@@ -136,6 +138,31 @@ class GLRLMFeatures(HandcraftedFeatures):
     -----
     An image whose mask is empty gets zeros and ``glrlm_mask_empty = 1``.
     Any non-empty region has at least one run, so all features are finite.
+
+    See Also
+    --------
+    GLCMFeatures : co-occurrence texture features of the same region.
+
+    References
+    ----------
+    M. M. Galloway (1975), "Texture analysis using gray level run lengths",
+    Computer Graphics and Image Processing 4(2).
+
+    Examples
+    --------
+    The nucleus mask comes from a segmenter (its 4th output channel):
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.features import GLRLMFeatures
+    >>> from featleuk.segmentation import OtsuSegmenter
+    >>> X, y = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> pipe = make_pipeline(OtsuSegmenter(show_progress=False), GLRLMFeatures(show_progress=False))
+    >>> features = pipe.fit_transform(X)
+    >>> features.shape
+    (4, 12)
+    >>> pipe[-1].get_feature_names_out()[:3].tolist()
+    ['glrlm_SRE', 'glrlm_LRE', 'glrlm_GLN']
     """
 
     _prefix = "glrlm"

@@ -39,7 +39,10 @@ class LBPFeatures(HandcraftedFeatures):
     R : float, default=1.0
         Circle radius in pixels.
     method : {"uniform", "nri_uniform"}, default="uniform"
+        Rotation-invariant uniform codes (``P + 2`` bins) or uniform codes
+        that keep the rotation (``P(P-1) + 3`` bins).
     channel : {"gray", "red", "green", "blue"}, default="gray"
+        The image channel the patterns are computed on.
     %(common_parameters)s
 
     Attributes
@@ -51,6 +54,29 @@ class LBPFeatures(HandcraftedFeatures):
     Notes
     -----
     An image whose mask is empty gets zeros and ``lbp_mask_empty = 1``.
+
+    References
+    ----------
+    T. Ojala, M. Pietikainen and T. Maenpaa (2002), "Multiresolution
+    gray-scale and rotation invariant texture classification with local
+    binary patterns", IEEE Transactions on Pattern Analysis and Machine
+    Intelligence 24(7).
+
+    Examples
+    --------
+    The nucleus mask comes from a segmenter (its 4th output channel):
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.features import LBPFeatures
+    >>> from featleuk.segmentation import OtsuSegmenter
+    >>> X, y = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> pipe = make_pipeline(OtsuSegmenter(show_progress=False), LBPFeatures(show_progress=False))
+    >>> features = pipe.fit_transform(X)
+    >>> features.shape
+    (4, 11)
+    >>> pipe[-1].get_feature_names_out()[:3].tolist()
+    ['lbp_0', 'lbp_1', 'lbp_2']
     """
 
     _prefix = "lbp"

@@ -157,6 +157,22 @@ class MorphologyFeatures(HandcraftedFeatures):
     Attributes
     ----------
     %(common_attributes)s
+
+    Examples
+    --------
+    The nucleus mask comes from a segmenter (its 4th output channel):
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.features import MorphologyFeatures
+    >>> from featleuk.segmentation import OtsuSegmenter
+    >>> X, y = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> pipe = make_pipeline(OtsuSegmenter(show_progress=False), MorphologyFeatures(n_fourier=4, show_progress=False))
+    >>> features = pipe.fit_transform(X)
+    >>> features.shape
+    (4, 18)
+    >>> pipe[-1].get_feature_names_out()[:3].tolist()
+    ['morph_n_nuclei', 'morph_mean_area', 'morph_area']
     """
 
     _prefix = "morph"

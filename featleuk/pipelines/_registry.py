@@ -41,6 +41,11 @@ _KIND_TEXT = {None: "preset", "hybrid": "hybrid pipeline", "deep": "deep model"}
 class Preset:
     """A registered preset.
 
+    Presets are made by :func:`register_preset` (hybrid pipelines) and
+    :func:`register_deep_model` (deep models), and looked up with
+    :func:`list_presets`; :func:`make_preset` builds one with routed
+    parameters.
+
     Attributes
     ----------
     name : str
@@ -57,6 +62,15 @@ class Preset:
     params : mapping
         For deep-model presets, the ``DeepClassifier`` parameters (the
         training recipe); empty for hybrid presets.
+
+    Examples
+    --------
+    >>> from featleuk.pipelines import list_presets
+    >>> preset = list_presets()["mobilenetv2-svm"]
+    >>> preset.kind, preset.description
+    ('hybrid', 'MobileNetV2 ImageNet features, standardised, RBF SVM')
+    >>> [name for name, _ in preset.build().steps]
+    ['features', 'scale', 'clf']
     """
 
     name: str

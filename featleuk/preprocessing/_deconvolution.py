@@ -39,10 +39,29 @@ class ColorDeconvolution(BaseImageTransformer):
         Positions of ``channels`` in :data:`STAIN_CHANNELS`.
     %(n_images_seen_)s
 
+    See Also
+    --------
+    featleuk.preprocessing.stain_concentrations : the stain amounts themselves (floats).
+
     Notes
     -----
     ``fit`` learns nothing from the images. A 4th (mask) channel is
     appended to the output unchanged.
+
+    References
+    ----------
+    A. C. Ruifrok and D. A. Johnston (2001), "Quantification of
+    histochemical staining by color deconvolution", Analytical and
+    Quantitative Cytology and Histology 23(4).
+
+    Examples
+    --------
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.preprocessing import ColorDeconvolution
+    >>> X, _ = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> hematoxylin = ColorDeconvolution(show_progress=False).fit_transform(X)
+    >>> hematoxylin.shape, hematoxylin.dtype
+    ((4, 32, 32, 3), dtype('uint8'))
     """
 
     _parameter_constraints = {

@@ -45,7 +45,17 @@ class Denoiser(BaseImageTransformer):
 
     Notes
     -----
-    ``fit`` learns nothing from the images.
+    ``fit`` learns nothing from the images. A 4th (mask) channel is
+    appended to the output unchanged.
+
+    Examples
+    --------
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.preprocessing import Denoiser
+    >>> X, _ = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> smooth = Denoiser("median", kernel_size=3, show_progress=False).fit_transform(X)
+    >>> smooth.shape == X.shape
+    True
     """
 
     _parameter_constraints = {

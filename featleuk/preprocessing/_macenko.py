@@ -29,10 +29,10 @@ def estimate_stain_matrix(od, *, beta=0.15, alpha=1.0):
     ----------
     od : ndarray of shape (n_pixels, 3)
         Optical densities.
-    beta : float
+    beta : float, default=0.15
         Pixels with any channel's OD below ``beta`` (near-white background)
         are left out.
-    alpha : float
+    alpha : float, default=1.0
         The extreme stain directions are the ``alpha`` and ``100 - alpha``
         percentiles of the pixel angles in the plane of the two main
         principal directions (robust extremes).
@@ -44,6 +44,25 @@ def estimate_stain_matrix(od, *, beta=0.15, alpha=1.0):
         when fewer than 3 stained pixels remain.
     max_concentrations : ndarray of shape (2,) or None
         99th percentile of each stain's concentration.
+
+    See Also
+    --------
+    MacenkoNormalizer : the normaliser built on these estimates.
+
+    Examples
+    --------
+    Optical densities ``-log((I + 1) / 240)`` of a synthetic smear's pixels:
+
+    >>> import numpy as np
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.preprocessing import estimate_stain_matrix
+    >>> X, _ = make_synthetic_smears(1, image_size=64, random_state=0)
+    >>> od = -np.log((X[0].reshape(-1, 3) + 1.0) / 240.0)
+    >>> stains, max_c = estimate_stain_matrix(od, beta=0.15)
+    >>> stains.shape, max_c.shape
+    ((2, 3), (2,))
+    >>> np.allclose(np.linalg.norm(stains, axis=1), 1.0)
+    True
     """
     tissue = od[np.all(od > beta, axis=1)]
     if len(tissue) < 3:
@@ -90,12 +109,38 @@ class MacenkoNormalizer(BaseImageTransformer):
     stain_matrix_ : ndarray of shape (2, 3)
         Reference unit OD vectors (row 0 haematoxylin, row 1 eosin).
     max_concentrations_ : ndarray of shape (2,)
+        99th percentile of the reference's haematoxylin and eosin
+        concentrations.
     %(n_images_seen_)s
+
+    See Also
+    --------
+    ReinhardNormalizer : a simpler colour transfer in Lab space.
+    estimate_stain_matrix : the stain-vector estimate, for one set of pixels.
 
     Notes
     -----
     An image with fewer than 3 stained pixels (blank field) is returned
     unchanged. A 4th (mask) channel passes through unchanged.
+
+    References
+    ----------
+    M. Macenko et al. (2009), "A method for normalizing histology slides for
+    quantitative analysis", IEEE International Symposium on Biomedical
+    Imaging (ISBI).
+
+    Examples
+    --------
+    Fit on reference images, then map other images to their stains:
+
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.preprocessing import MacenkoNormalizer
+    >>> X, _ = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> norm = MacenkoNormalizer(show_progress=False).fit(X[:2])
+    >>> norm.stain_matrix_.shape
+    (2, 3)
+    >>> norm.transform(X[2:]).shape
+    (2, 32, 32, 3)
     """
 
     _parameter_constraints = {

@@ -38,10 +38,30 @@ class ReinhardNormalizer(BaseImageTransformer):
         Lab standard deviations of the reference pixels.
     %(n_images_seen_)s
 
+    See Also
+    --------
+    MacenkoNormalizer : normalisation in stain (optical-density) space.
+
     Notes
     -----
     A channel with zero spread in an image (a flat image) is only shifted,
     not scaled. A 4th (mask) channel passes through unchanged.
+
+    References
+    ----------
+    E. Reinhard, M. Ashikhmin, B. Gooch and P. Shirley (2001), "Color
+    transfer between images", IEEE Computer Graphics and Applications 21(5).
+
+    Examples
+    --------
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.preprocessing import ReinhardNormalizer
+    >>> X, _ = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> norm = ReinhardNormalizer(show_progress=False).fit(X[:1])
+    >>> norm.target_means_.shape
+    (3,)
+    >>> norm.transform(X).shape
+    (4, 32, 32, 3)
     """
 
     def __init__(self, *, batch_size=32, n_jobs=None, show_progress=True):

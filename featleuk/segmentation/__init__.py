@@ -8,12 +8,15 @@ the largest nucleus. :func:`dice_score` and :func:`iou_score` measure masks
 against ground truth (``make_synthetic_smears(..., return_masks=True)``);
 :func:`evaluate_segmentation` scores a segmenter or a baseline function on a
 set of fields with bootstrap confidence intervals, and :func:`load_mask`
-reads a "background blacked out" reference mask.
+reads a "background blacked out" reference mask;
+:func:`segmentation_figure` draws the best and worst fields of a segmenter
+against the reference masks.
 """
 
 from ._base import BaseSegmenter
 from ._channels import NUCLEUS_CHANNELS, nucleus_channel
-from ._evaluate import SegmentationEvaluation, evaluate_segmentation, load_mask
+from ._evaluate import SegmentationEvaluation, evaluate_segmentation, lab_a_otsu_baseline, load_mask
+from ._figures import segmentation_figure
 from ._fcm import FuzzyCMeansSegmenter, fuzzy_cmeans
 from ._kmeans import KMeansSegmenter
 from ._metrics import dice_score, iou_score
@@ -36,8 +39,10 @@ __all__ = [
     "evaluate_segmentation",
     "fuzzy_cmeans",
     "iou_score",
+    "lab_a_otsu_baseline",
     "load_mask",
     "nucleus_channel",
     "remove_small_objects",
+    "segmentation_figure",
     "split_touching_nuclei",
 ]

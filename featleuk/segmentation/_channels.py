@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import warnings
 
+import cv2
 import numpy as np
 from skimage.color import rgb2gray, rgb2hsv, rgb2lab
 
 from ..utils import stain_concentrations
 
-__all__ = ["NUCLEUS_CHANNELS", "CHANNEL_OPTIONS", "nucleus_channel", "resolve_channel"]
+__all__ = ["NUCLEUS_CHANNELS", "CHANNEL_OPTIONS", "PURPLE_HUE_BAND", "nucleus_channel",
+           "resolve_channel"]
 
 
 def _lab_a(rgb):
@@ -38,6 +40,23 @@ def _hsv_s(rgb):
     return rgb2hsv(rgb)[..., 1]  # stained nuclei are the most saturated pixels
 
 
+#: Hue band (degrees) of Wright/Giemsa-stained nuclei in the ``"hsv_purple"`` channel.
+#: The upper edge was tuned on half of the Benign and Early fields of Aria et
+#: al. (2021) against their reference masks (266 scored best of 262-270 on Benign
+#: and tied on Early); the lower edge is where blue-grey red cells start.
+PURPLE_HUE_BAND = (239.4, 266.0)
+
+
+def _hsv_purple(rgb):
+    # Saturation inside the violet hue band, 0 outside. Lab a* also rises for
+    # pink red cells and a* - b* for grey-blue ones; neither is violet, so the
+    # band drops both and the saturation keeps pale cytoplasm apart from the
+    # white background. OpenCV: about 10x faster than skimage's rgb2hsv.
+    hsv = cv2.cvtColor(np.ascontiguousarray(rgb, dtype=np.float32) / 255.0, cv2.COLOR_RGB2HSV)
+    low, high = PURPLE_HUE_BAND
+    return hsv[..., 1] * ((hsv[..., 0] > low) & (hsv[..., 0] < high))
+
+
 def _hed_h(rgb):
     return stain_concentrations(rgb)[..., 0]  # haematoxylin binds nuclear chromatin
 
@@ -52,6 +71,7 @@ NUCLEUS_CHANNELS = {
     "lab_b": _lab_b,
     "purple": _purple,
     "hsv_s": _hsv_s,
+    "hsv_purple": _hsv_purple,
     "hed_h": _hed_h,
     "darkness": _darkness,
 }
@@ -83,9 +103,10 @@ def nucleus_channel(rgb, channel):
     Parameters
     ----------
     rgb : ndarray of shape (H, W, 3), uint8
-    channel : {"lab_a", "lab_b", "purple", "hsv_s", "hed_h", "darkness"}
-        CIE Lab a* (magenta), minus Lab b* (blue), a* - b* (purple), HSV saturation,
-        haematoxylin amount from HED colour deconvolution, or one minus the
+    channel : {"hsv_purple", "lab_a", "lab_b", "purple", "hsv_s", "hed_h", "darkness"}
+        HSV saturation inside the violet hue band ``PURPLE_HUE_BAND``
+        (239.4-266 degrees; 0 outside), CIE Lab a* (magenta), minus Lab b*
+        (blue), a* - b* (purple), HSV saturation, haematoxylin amount from HED colour deconvolution, or one minus the
         luminance of ``skimage.color.rgb2gray`` (``"gray"``, its old name,
         still works with a FutureWarning).
 

@@ -9,11 +9,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 
+from skimage.color import rgb2lab
+from skimage.filters import threshold_otsu
+
 from ..images import check_images, iter_image_batches, split_mask
 from ..io import read_image
 from ._metrics import dice_score, iou_score
 
-__all__ = ["SegmentationEvaluation", "evaluate_segmentation", "load_mask"]
+__all__ = ["SegmentationEvaluation", "evaluate_segmentation", "lab_a_otsu_baseline", "load_mask"]
 
 
 def load_mask(path, threshold=20):
@@ -52,6 +55,35 @@ def load_mask(path, threshold=20):
     return rgb @ np.array([0.299, 0.587, 0.114]) > threshold
 
 
+def lab_a_otsu_baseline(rgb):
+    """The one-line baseline segmentation: Otsu's threshold on CIE Lab a*, no clean-up.
+
+    ``a > threshold_otsu(a)`` with ``a`` the a* (green-magenta) channel of
+    ``skimage.color.rgb2lab``: stained cells are on the magenta side. The
+    segmenters' defaults are measured against it (docs/benchmarks.md).
+
+    Parameters
+    ----------
+    rgb : ndarray of shape (H, W, 3), uint8
+        One field.
+
+    Returns
+    -------
+    ndarray of shape (H, W), bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.segmentation import lab_a_otsu_baseline
+    >>> field = np.full((4, 4, 3), (235, 225, 228), np.uint8)
+    >>> field[1:3, 1:3] = (120, 60, 170)  # a purple cell
+    >>> int(lab_a_otsu_baseline(field).sum())
+    4
+    """
+    a = rgb2lab(rgb)[..., 1]
+    return a > threshold_otsu(a)
+
+
 @dataclass(frozen=True)
 class SegmentationEvaluation:
     """Per-image and mean Dice / IoU of predicted against reference masks.
@@ -72,6 +104,9 @@ class SegmentationEvaluation:
         Bootstrap resamples behind the intervals.
     seconds : float
         Wall time spent predicting the masks (not scoring them).
+    segmenter : estimator or callable or None
+        What made the masks (an unfitted copy of a segmenter), so that
+        :func:`segmentation_figure` can redraw the fields it shows.
     """
 
     dice: np.ndarray
@@ -83,6 +118,7 @@ class SegmentationEvaluation:
     confidence: float
     n_resamples: int
     seconds: float
+    segmenter: object = None
 
     @property
     def n_images(self):
@@ -234,4 +270,5 @@ def evaluate_segmentation(segmenter, images, masks, *, n_resamples=1000, confide
         dice=dice, iou=iou, dice_mean=float(dice.mean()), iou_mean=float(iou.mean()),
         dice_ci=_bootstrap_ci(dice, indices, confidence), iou_ci=_bootstrap_ci(iou, indices, confidence),
         confidence=float(confidence), n_resamples=int(n_resamples), seconds=seconds,
+        segmenter=clone(segmenter) if hasattr(segmenter, "predict_masks") else segmenter,
     )

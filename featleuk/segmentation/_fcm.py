@@ -100,11 +100,20 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
 
     Parameters
     ----------
-    n_clusters : int, default=4
-        Four rather than three: when the background of a field has two
-        tones (uneven illumination or a colour cast over part of it), three
-        clusters spend two on the background and the red cells share the
-        nucleus cluster; the fourth keeps them apart (test
+    n_clusters : int, default=2
+        Two by default, on the default ``"hsv_purple"`` channel: that
+        channel is 0 wherever the hue is not violet (background, pink and
+        grey-blue red cells), so one cluster holds all of that and the other
+        the stained cells. Against the reference masks of Aria et al. (2021)
+        this scores a mean Dice of 0.83 / 0.88 on held-out Benign / Early
+        fields, where the old default (four clusters on ``"purple"``, nucleus
+        = top cluster) scored 0.63 / 0.83: it kept only the darkest cluster,
+        too strict on pale Benign cells. On ``"purple"`` and other channels
+        in which the background itself has several tones, use more
+        clusters: when a field's background has two tones (uneven
+        illumination or a colour cast over part of it), three clusters
+        spend two on the background and the red cells share the nucleus
+        cluster; a fourth keeps them apart (test
         ``test_two_tone_background_needs_four_clusters`` in
         ``featleuk/segmentation/tests/test_fcm.py``).
     m : float, default=2.0
@@ -113,8 +122,9 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
         Weight of the local mean (the spatial term); 0 disables it.
     enhanced : bool, default=True
         EnFCM on the histogram (fast) or FCM on every pixel.
-    channel : {"purple", "hed_h", "lab_a", "lab_b", "hsv_s", "darkness"}, default="purple"
-        The nucleus-high channel clustered (see :func:`nucleus_channel`).
+    channel : {"hsv_purple", "purple", "hed_h", "lab_a", "lab_b", "hsv_s", "darkness"}, default="hsv_purple"
+        The nucleus-high channel clustered (see :func:`nucleus_channel`);
+        ``"hsv_purple"`` for the reasons given in :class:`OtsuSegmenter`.
     window_size : int, default=3
         Side of the local-mean window.
     n_levels : int, default=256
@@ -147,7 +157,7 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
         "tol": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, n_clusters=4, *, m=2.0, alpha=0.5, enhanced=True, channel="purple",
+    def __init__(self, n_clusters=2, *, m=2.0, alpha=0.5, enhanced=True, channel="hsv_purple",
                  window_size=3, n_levels=256, max_iter=100, tol=1e-5, postprocess=None, min_contrast=2.0,
                  output="mask_channel", crop_size=128, crop_mode="largest", crop_margin=0.15,
                  blank_color=0, background="deprecated", batch_size=32, n_jobs=None,

@@ -15,7 +15,10 @@ from ._channels import CHANNEL_OPTIONS, resolve_channel
 
 __all__ = ["KMeansSegmenter", "kmeans_centres"]
 
+#: Colour space -> ``uint8 RGB -> (H, W, 3) float``; ``"stain"`` (the 1-D
+#: nucleus-high channel itself) is handled by the segmenter.
 _COLOR_SPACES = {
+    "stain": None,
     "lab": rgb2lab,
     "hsv": rgb2hsv,
     "rgb": lambda rgb: rgb.astype(np.float64) / 255.0,
@@ -71,14 +74,15 @@ def kmeans_centres(points, n_clusters, *, n_init=3, max_iter=100, rng):
 
 
 class KMeansSegmenter(BaseSegmenter):
-    """Nucleus mask by k-means clustering of pixel colours.
+    """Nucleus mask by k-means clustering of pixel colours or of a stain channel.
 
-    Each image's pixels are clustered into ``n_clusters`` colours
-    (background, red cells / cytoplasm, nucleus for the default 3) in
-    ``color_space``. The nucleus cluster is the one whose pixels have the
-    largest mean of the nucleus-high ``channel`` (Lab a* - b*, the
-    most purple, by default) - chosen by colour, never by cluster index, which k-means does
-    not keep stable between images. The mask is cleaned by the shared
+    Each image's pixels are clustered into ``n_clusters`` groups in
+    ``color_space``: the one-dimensional nucleus-high ``channel`` itself
+    (``"stain"``, the default; the nucleus is the cluster with the highest
+    centre), or colour (Lab, HSV, RGB; the nucleus is the cluster whose
+    pixels have the largest mean of ``channel``). Either way the nucleus is
+    chosen by its stain, never by cluster index, which k-means does not keep
+    stable between images. The mask is cleaned by the shared
     :class:`MaskPostprocessor`.
 
     This is the segmentation of Laosai & Chamnongthai (2014) (k-means +
@@ -87,13 +91,25 @@ class KMeansSegmenter(BaseSegmenter):
 
     Parameters
     ----------
-    n_clusters : int, default=3
-    color_space : {"lab", "hsv", "rgb"}, default="lab"
-        Space in which colours are clustered (Lab distances are closest to
-        perceived colour differences).
-    channel : {"purple", "hed_h", "lab_a", "lab_b", "hsv_s", "darkness"}, default="purple"
-        The nucleus cluster maximises the mean of this nucleus-high channel;
-        ``min_contrast`` is measured on it too.
+    n_clusters : int, default=2
+        Two (nucleus and cell against the rest) by default: on the stain
+        channel the violet cells are one mode and everything else, with
+        ``"hsv_purple"`` mostly exactly 0, the other.
+    color_space : {"stain", "lab", "hsv", "rgb"}, default="stain"
+        What is clustered. ``"stain"`` (the default) clusters ``channel``;
+        against the reference masks of Aria et al. (2021) it scores a mean
+        Dice of 0.84 / 0.88 on held-out Benign / Early fields, where the old
+        default (three clusters in Lab, nucleus by Lab a* - b*) scored
+        0.74 / 0.85 and the one-line Otsu on Lab a* 0.78 / 0.87: a colour
+        clustering in Lab with three clusters splits the violet cells
+        between clusters on pale Benign fields. ``"lab"`` (distances
+        closest to perceived colour differences), ``"hsv"`` and ``"rgb"``
+        cluster colour.
+    channel : {"hsv_purple", "purple", "hed_h", "lab_a", "lab_b", "hsv_s", "darkness"}, default="hsv_purple"
+        The stain channel (see :func:`nucleus_channel`): clustered with
+        ``color_space="stain"``, otherwise the nucleus cluster maximises its
+        mean; ``min_contrast`` is measured on it too. ``"hsv_purple"`` for
+        the reasons given in :class:`OtsuSegmenter`.
     max_pixels : int, default=4096
         Centres are fitted on at most this many randomly drawn pixels per
         image (then every pixel is assigned to its nearest centre), which
@@ -124,7 +140,7 @@ class KMeansSegmenter(BaseSegmenter):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, n_clusters=3, color_space="lab", *, channel="purple", max_pixels=4096,
+    def __init__(self, n_clusters=2, color_space="stain", *, channel="hsv_purple", max_pixels=4096,
                  n_init=3, random_state=0, postprocess=None, min_contrast=2.0,
                  output="mask_channel", crop_size=128, crop_mode="largest", crop_margin=0.15,
                  blank_color=0, background="deprecated", batch_size=32, n_jobs=None,
@@ -156,7 +172,11 @@ class KMeansSegmenter(BaseSegmenter):
         resolve_channel(renamed_value(self, "stain_channel", "channel"))
 
     def _raw_mask(self, rgb):
-        features = _COLOR_SPACES[self.color_space](rgb).reshape(-1, 3)
+        stain = self._channel_values(rgb).ravel()
+        if self.color_space == "stain":
+            features = stain[:, None]
+        else:
+            features = _COLOR_SPACES[self.color_space](rgb).reshape(-1, 3)
         # An int gives a fresh generator per image from the same seed: an
         # image's mask does not depend on which images were segmented before it.
         rng = check_random_state(self.random_state)
@@ -168,7 +188,8 @@ class KMeansSegmenter(BaseSegmenter):
         if n_clusters < 2:
             return np.zeros(rgb.shape[:2], bool)
         labels = _squared_distances(features, centres).argmin(axis=1)
-        stain = self._channel_values(rgb).ravel()
+        if self.color_space == "stain":
+            return (labels == int(np.argmax(centres[:, 0]))).reshape(rgb.shape[:2])
         means = np.array([stain[labels == k].mean() if np.any(labels == k) else -np.inf
                           for k in range(n_clusters)])
         return (labels == int(np.argmax(means))).reshape(rgb.shape[:2])

@@ -29,12 +29,22 @@ class OtsuSegmenter(BaseSegmenter):
 
     Parameters
     ----------
-    channel : {"purple", "hed_h", "lab_a", "lab_b", "hsv_s", "darkness"}, default="purple"
-        Lab a* - b* (purple: the default, because on Aria-style fields the
-        grey-blue red cells are as haematoxylin-dense as the nuclei but not
-        magenta), haematoxylin (colour deconvolution), Lab a*, minus Lab b*,
-        HSV saturation, or one minus the luminance (``"gray"``, its old name,
-        still works with a FutureWarning).
+    channel : {"hsv_purple", "purple", "hed_h", "lab_a", "lab_b", "hsv_s", "darkness"}, default="hsv_purple"
+        The nucleus-high channel thresholded (see :func:`nucleus_channel`).
+        ``"hsv_purple"`` (HSV saturation inside the violet hue band, 0
+        outside) is the default because it scores best against the
+        reference masks of Aria et al. (2021): Lab a* also rises for pink red
+        cells and Lab a* - b* (``"purple"``, the default before) for
+        grey-blue red cells, while the hue band drops both and the
+        saturation still separates pale cytoplasm from the white background.
+        Mean Dice on held-out Benign / Early fields: 0.84 / 0.88 with the
+        default clean-up, against 0.78 / 0.87 for the one-line Otsu on Lab
+        a* and 0.75 / 0.83 for the old ``"purple"`` default. Those masks
+        were themselves made with a hue / saturation threshold, so part of
+        this lead is agreement of method rather than nucleus accuracy; on
+        Early the lead is small (+0.01) because the masks' own rule,
+        re-applied, scores only 0.89 against them (JPEG noise, kept red-cell
+        rims).
     n_classes : int, default=2
         Number of Otsu classes (2 = classic Otsu).
     %(segmenter_parameters)s
@@ -53,7 +63,7 @@ class OtsuSegmenter(BaseSegmenter):
         "n_classes": [Interval(Integral, 2, 5, closed="both")],
     }
 
-    def __init__(self, channel="purple", *, n_classes=2, postprocess=None, min_contrast=2.0,
+    def __init__(self, channel="hsv_purple", *, n_classes=2, postprocess=None, min_contrast=2.0,
                  output="mask_channel", crop_size=128, crop_mode="largest", crop_margin=0.15,
                  blank_color=0, background="deprecated", batch_size=32, n_jobs=None,
                  show_progress=True):

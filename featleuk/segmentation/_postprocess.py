@@ -59,14 +59,24 @@ class MaskPostprocessor(BaseEstimator):
     chromatin inside the nucleus); removal of components smaller than
     ``min_size``; optionally a watershed split of touching nuclei.
 
+    The defaults are a light clean-up: no opening, one closing, hole
+    filling and removal of specks under 0.04% of the field (20 px of a
+    224 x 224 field). Against the reference masks of Aria et al. (2021) the
+    earlier defaults (one opening, ``min_size=0.002``) cost every segmenter
+    about 0.02 (Benign) and 0.01 (Early) mean Dice: the opening erodes the
+    thin cytoplasm rims the masks keep, and 0.2% of the field (100 px)
+    removes the small cells and fragments they keep. Dharani et al.
+    (2020)'s iterative processing is ``opening_iterations=2,
+    closing_iterations=2``.
+
     Parameters
     ----------
-    opening_iterations : int, default=1
+    opening_iterations : int, default=0
     closing_iterations : int, default=1
     radius : int, default=1
         Radius of the elliptical structuring element (1 gives a 3x3 cross-like disc).
     fill_holes : bool, default=True
-    min_size : int or float, default=0.002
+    min_size : int or float, default=0.0004
         Smallest component kept: pixels if an int, else a fraction of the
         image area (so one setting suits 64 px and 224 px images).
     split_touching : bool, default=False
@@ -91,8 +101,8 @@ class MaskPostprocessor(BaseEstimator):
         "min_distance": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, opening_iterations=1, closing_iterations=1, radius=1, fill_holes=True,
-                 min_size=0.002, split_touching=False, min_distance=7):
+    def __init__(self, opening_iterations=0, closing_iterations=1, radius=1, fill_holes=True,
+                 min_size=0.0004, split_touching=False, min_distance=7):
         self.opening_iterations = opening_iterations
         self.closing_iterations = closing_iterations
         self.radius = radius

@@ -76,7 +76,7 @@ class CatSwarmFeatureSelector(BaseSwarmSelector):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,), dtype=bool
+    support_ : ndarray of shape (`n_features_in_`,), dtype=bool
         The selected features; never empty.
     best_score_ : float
         Mean CV score of ``estimator`` on ``support_`` with the folds of ``cv``.
@@ -91,7 +91,7 @@ class CatSwarmFeatureSelector(BaseSwarmSelector):
         Number of distinct subsets scored.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame with string column names.
 
     References

@@ -69,7 +69,7 @@ class PSOFeatureSelector(BaseSwarmSelector):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,), dtype=bool
+    support_ : ndarray of shape (`n_features_in_`,), dtype=bool
         The selected features; never empty.
     best_score_ : float
         Mean CV score of ``estimator`` on ``support_`` with the folds of ``cv``.
@@ -83,7 +83,7 @@ class PSOFeatureSelector(BaseSwarmSelector):
         Number of distinct subsets scored.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame with string column names.
 
     See Also

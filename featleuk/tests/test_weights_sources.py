@@ -88,7 +88,7 @@ def test_first_layer_is_trained_not_random(backbone, models):
 
 @pytest.mark.parametrize("backbone", LPIPS + LITE)
 def test_pooled_activation_statistic(backbone, models):
-    from featleuk.features._deep import _FeatureTap
+    from featleuk.features._tap import FeatureTap as _FeatureTap
 
     prep = ws.OFFLINE_SOURCES[backbone].preprocessing
     x = (_pattern(112) - torch.tensor(prep.mean).view(1, 3, 1, 1)) / torch.tensor(

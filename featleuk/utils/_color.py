@@ -16,6 +16,8 @@ def stain_concentrations(rgb):
     Parameters
     ----------
     rgb : ndarray of shape (H, W, 3), uint8
+        One RGB image (a 4th mask channel must be split off first, e.g.
+        with :func:`featleuk.images.split_mask`).
 
     Returns
     -------

@@ -108,7 +108,8 @@ def test_paired_test_detects_a_real_difference_and_not_a_null_one():
 
 def test_format_interval():
     assert format_interval(0.98312, 0.9779, 0.9871, metric="accuracy") == "98.3 [97.8, 98.7]"
-    assert format_interval(0.5, 0.25, 0.75, metric="cohen_kappa") == "0.500 [0.250, 0.750]"
+    assert format_interval(0.5, 0.25, 0.75, metric="cohen_kappa") == "50.0 [25.0, 75.0]"
+    assert format_interval(0.5, 0.25, 0.75) == "0.500 [0.250, 0.750]"
     assert format_interval(math.nan, 0.1, 0.2, metric="f1") == "n/a"
     assert format_interval(0.5, None, None, metric="f1", digits=2) == "50.00"
 

@@ -20,7 +20,7 @@ def test_opening_removes_specks_and_closing_fills_gaps():
     mask = _disc((40, 40), (20, 20), 10)
     mask[2, 2] = True  # a one-pixel speck
     mask[20, 18:21] = False  # a thin slit inside the nucleus
-    clean = MaskPostprocessor(min_size=0, fill_holes=False)(mask)
+    clean = MaskPostprocessor(opening_iterations=1, min_size=0, fill_holes=False)(mask)
     assert not clean[2, 2]
     assert clean[20, 18:21].all()
 
