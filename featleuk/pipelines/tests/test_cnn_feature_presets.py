@@ -70,6 +70,16 @@ def test_alexnet_svm_separates_the_toy_smears(smears):
     assert (pipe.predict(X[1::2]) == y[1::2]).mean() == 1.0
 
 
+@requires_weights("efficientnet_lite0", "IMAGENET1K")
+def test_efficientnet_lite0_deep_preset_fine_tunes(smears):
+    X, y = smears
+    clf = make_deep_model("efficientnet_lite0", image_size=64, max_epochs=1, batch_size=8,
+                          validation_fraction=0, show_progress=False).fit(X, y)
+    assert clf.pretrained_ and clf.weights_name_.startswith("efficientnet_lite0.IMAGENET1K")
+    assert clf.predict_proba(X[:3]).shape == (3, 2)
+    assert 0 < clf.n_trainable_params_ < clf.n_params_
+
+
 @requires_weights("alexnet", "IMAGENET1K_V1_CONV")
 def test_alexnet_deep_preset_starts_from_the_conv_layers(smears, tmp_path, monkeypatch):
     import torch
