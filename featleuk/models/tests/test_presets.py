@@ -15,6 +15,10 @@ def test_presets_are_valid_and_their_stages_exist(name):
     clf._validate_params()
     if clf.backbone == SMALL_CNN:
         model = SmallCNN()
+    elif clf.backbone.startswith("efficientnet_lite"):  # featleuk's own architecture
+        from featleuk.weights import build_backbone
+
+        model, _ = build_backbone(clf.backbone, None, random_state=0)
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
