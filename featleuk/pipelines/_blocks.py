@@ -58,6 +58,21 @@ class BuildingBlock:
     needs_scaling : bool
         Classifiers only: whether the classifier wants standardised input
         (presets put a ``StandardScaler`` step before it).
+
+    Examples
+    --------
+    >>> block = CLASSIFIERS["knn"]
+    >>> block.name, block.description, block.needs_scaling
+    ('knn', '5-nearest neighbours', True)
+    >>> block.build()
+    KNeighborsClassifier()
+
+    A block of one's own:
+
+    >>> from sklearn.linear_model import RidgeClassifier
+    >>> ridge = BuildingBlock("ridge", RidgeClassifier, "ridge classifier", needs_scaling=True)
+    >>> ridge.build()
+    RidgeClassifier()
     """
 
     name: str
