@@ -123,13 +123,12 @@ import matplotlib.pyplot as plt
 
 from featleuk.io import read_image
 
-fig, axes = plt.subplots(2, 4, figsize=(8, 4.4))
+fig, axes = plt.subplots(2, 4, figsize=(8, 4.8), layout="constrained")
 for ax, file, label, row, truth in zip(axes.flat, new_files, labels, proba, true):
     ax.imshow(read_image(file))
     ax.set_title(f"{label} ({row.max():.2f})\ntrue: {truth}", fontsize=9)
     ax.axis("off")
 fig.suptitle("Predictions of the loaded model")
-fig.tight_layout()
 
 # %%
 # Why not a pickle

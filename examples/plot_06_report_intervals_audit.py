@@ -138,7 +138,7 @@ from featleuk.evaluation import plot_pipeline_comparison
 
 fig = plot_pipeline_comparison({s["title"]: s["accuracy_ci"] for s in audit["strategies"]},
                                title="One pipeline, four ways to split the data")
-plt.figure(fig)  # hand the figure to pyplot, so the gallery shows it
+plt.figure(fig)  # featleuk builds figures without pyplot; hand this one to it to show it
 
 # %%
 # What "strictest" means
