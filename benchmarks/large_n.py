@@ -12,7 +12,8 @@ N = 3k, 6k, 12k, 30k. The exact SVM is fitted up to ``--svm-max`` rows only; the
 larger N are extrapolated from a power law fitted to its measured times (and
 marked so).
 
-    python benchmarks/large_n.py --features /tmp/h10_aria_features.npz
+    python benchmarks/aria_features.py --data ARIA --out /tmp/aria_features.npz
+    python benchmarks/large_n.py --features /tmp/aria_features.npz
 """
 
 from __future__ import annotations

@@ -33,11 +33,14 @@ print(f"test accuracy: {np.mean(clf.predict(X_test) == y_test):.3f}")
 # -----------------
 # Each panel is titled with the true and the predicted class; the heatmap is
 # that of the predicted class.
+import matplotlib.pyplot as plt
+
 from featleuk.models import gradcam_figure
 
 names = SYNTHETIC_CLASS_NAMES[:2]
 fig = gradcam_figure(clf, X_test[:8], y_true=y_test[:8], target_names=names, ncols=4,
                      title="Grad-CAM, small CNN")
+plt.figure(fig)  # featleuk builds figures without pyplot; hand this one to it to show it
 
 # %%
 # The raw heatmaps are available too, one ``(H, W)`` map in ``[0, 1]`` per

@@ -58,13 +58,37 @@ class FeatleukTags(Tags):
         False when ``fit`` learns nothing from ``X`` or ``y`` (it may still
         load a model or validate parameters), so ``transform`` of an image
         does not depend on the training set.
+
+    See Also
+    --------
+    learns_from_data : Reads the tag of an estimator or pipeline.
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> tags = FeatleukTags.from_tags(StandardScaler().__sklearn_tags__(), learns_from_data=False)
+    >>> tags.learns_from_data, tags.transformer_tags is not None
+    (False, True)
     """
 
     learns_from_data: bool = True
 
     @classmethod
     def from_tags(cls, tags: Tags, **extra) -> "FeatleukTags":
-        """Copy scikit-learn tags into a :class:`FeatleukTags` with ``extra`` set."""
+        """Copy scikit-learn tags into a :class:`FeatleukTags` with ``extra`` set.
+
+        Parameters
+        ----------
+        tags : sklearn.utils.Tags
+            Tags to copy, typically ``super().__sklearn_tags__()``.
+        **extra
+            featleuk's own tags to set, e.g. ``learns_from_data=False``.
+
+        Returns
+        -------
+        FeatleukTags
+            Every field of ``tags``, plus ``extra``.
+        """
         return cls(**{f.name: getattr(tags, f.name) for f in fields(tags)}, **extra)
 
 
@@ -77,15 +101,23 @@ def learns_from_data(estimator) -> bool:
     Parameters
     ----------
     estimator : estimator, Pipeline, FeatureUnion, "passthrough" or None
+        The step to ask about; ``"passthrough"``, ``"drop"`` and ``None``
+        (an empty pipeline step) learn nothing.
 
     Returns
     -------
     bool
+        The ``learns_from_data`` tag (:class:`FeatleukTags`), True when the
+        estimator does not declare it.
 
     Examples
     --------
+    >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.svm import SVC
-    >>> learns_from_data(SVC())
+    >>> from featleuk.features import ColorFeatures
+    >>> learns_from_data(SVC()), learns_from_data(ColorFeatures())
+    (True, False)
+    >>> learns_from_data(make_pipeline(ColorFeatures(), SVC()))
     True
     """
     if estimator is None or (isinstance(estimator, str) and estimator in ("passthrough", "drop")):
@@ -106,12 +138,23 @@ def frozen_prefix_length(pipeline: Pipeline) -> int:
     Parameters
     ----------
     pipeline : sklearn.pipeline.Pipeline
+        The pipeline whose steps are read, in order, with
+        :func:`learns_from_data`.
 
     Returns
     -------
     int
         Between 0 and ``len(pipeline) - 1``: the final estimator is never
         part of the frozen prefix.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.svm import SVC
+    >>> from featleuk.features import ColorFeatures
+    >>> frozen_prefix_length(make_pipeline(ColorFeatures(), StandardScaler(), SVC()))
+    1
     """
     n = 0
     for _, step in pipeline.steps[:-1]:
@@ -136,7 +179,10 @@ def map_image_batches(func, X, *, batch_size=32, show_progress=True, desc=None, 
         Paths are decoded only when their batch is reached, so peak memory
         is one batch of decoded images.
     batch_size : int, default=32
+        Images per call of ``func``; the last batch may be smaller.
     show_progress : bool, default=True
+        Show a progress bar over the images (``FEATLEUK_PROGRESS=0`` turns
+        every bar off).
     desc : str or None, default=None
         Progress-bar label.
     n_skipped : int, default=0
@@ -187,12 +233,15 @@ def map_images(func, X, *, batch_size=32, n_jobs=None, show_progress=True, desc=
     func : callable
         Takes one ``(H, W, C)`` uint8 array; must be picklable for ``n_jobs > 1``.
     X : paths, (N, H, W, 3|4) uint8 array or list of arrays
+        Images; paths are decoded a batch at a time.
     batch_size : int, default=32
         Images decoded (and dispatched to joblib) at a time.
     n_jobs : int or None, default=None
         joblib workers per batch; ``None`` or 1 runs in-process. Any joblib
         backend in force (``joblib.parallel_config``) is used.
     show_progress : bool, default=True
+        Show a progress bar over the images (``FEATLEUK_PROGRESS=0`` turns
+        every bar off).
     desc : str or None, default=None
         Progress-bar label.
 
@@ -272,6 +321,29 @@ class BaseImageStep(TransformerMixin, BaseEstimator):
     the ``_family_docs`` dict a family base class defines.
     ``_learns_from_data = False`` marks a step whose ``fit`` learns nothing
     from the data (tag :class:`FeatleukTags`).
+
+    Attributes
+    ----------
+    n_images_seen_ : int
+        Number of images passed to ``fit``.
+
+    See Also
+    --------
+    ImageToImageStep : Base of steps whose ``transform`` returns images.
+    ImageToFeaturesStep : Base of steps whose ``transform`` returns features.
+
+    Examples
+    --------
+    A step that only validates its input:
+
+    >>> import numpy as np
+    >>> class CountImages(BaseImageStep):
+    ...     def __init__(self, batch_size=32, n_jobs=None, show_progress=False):
+    ...         self.batch_size = batch_size
+    ...         self.n_jobs = n_jobs
+    ...         self.show_progress = show_progress
+    >>> CountImages().fit(np.zeros((3, 4, 4, 3), np.uint8)).n_images_seen_
+    3
     """
 
     _parameter_constraints: dict = {
@@ -329,11 +401,14 @@ class BaseImageStep(TransformerMixin, BaseEstimator):
         ----------
         X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
             Images; a 4th channel is a nucleus mask (non-zero = nucleus).
-        y : ignored
+        y : None
+            Ignored; present for the scikit-learn API (labels of a pipeline
+            go to its later steps).
 
         Returns
         -------
         self
+            The fitted step.
         """
         X = self._check_images(X)
         self._fit_images(X)
@@ -349,6 +424,26 @@ class ImageToImageStep(BaseImageStep, auto_wrap_output_keys=None):
 
     The output is an ``(N, H, W, C)`` uint8 array, or a list of arrays when
     the output images differ in size.
+
+    Attributes
+    ----------
+    n_images_seen_ : int
+        Number of images passed to ``fit``.
+
+    Examples
+    --------
+    A step that inverts the colours of each image:
+
+    >>> import numpy as np
+    >>> class Invert(ImageToImageStep):
+    ...     def __init__(self, batch_size=32, n_jobs=None, show_progress=False):
+    ...         self.batch_size = batch_size
+    ...         self.n_jobs = n_jobs
+    ...         self.show_progress = show_progress
+    ...     def _transform_image(self, image):
+    ...         return 255 - image
+    >>> Invert().fit_transform(np.zeros((2, 4, 4, 3), np.uint8))[0, 0, 0]
+    array([255, 255, 255], dtype=uint8)
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -362,10 +457,13 @@ class ImageToImageStep(BaseImageStep, auto_wrap_output_keys=None):
         Parameters
         ----------
         X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+            Images; a 4th channel is a nucleus mask (non-zero = nucleus).
 
         Returns
         -------
         ndarray of shape (N, H', W', C), uint8, or list of arrays
+            The output images, in input order; a list when their shapes
+            differ.
         """
         check_is_fitted(self, "n_images_seen_")
         return stack_images(_flatten(self._map_batches(self._check_images(X))))
@@ -380,10 +478,13 @@ class ImageToImageStep(BaseImageStep, auto_wrap_output_keys=None):
         Parameters
         ----------
         transform : {"default", "pandas", "polars"} or None, default=None
+            The output container requested for the pipeline; checked, then
+            ignored by this step.
 
         Returns
         -------
         self
+            This step, unchanged.
         """
         if transform is not None and not _SET_OUTPUT_OPTIONS.is_satisfied_by(transform):
             raise ValueError(f"{type(self).__name__}.set_output: transform must be one of "
@@ -396,6 +497,7 @@ class ImageToImageStep(BaseImageStep, auto_wrap_output_keys=None):
         Parameters
         ----------
         input_features : array-like of str or None, default=None
+            Names to pass through.
 
         Returns
         -------
@@ -411,6 +513,37 @@ class ImageToFeaturesStep(BaseImageStep):
     ``_fit_images`` sets ``feature_names_out_`` and ``n_features_out_``;
     ``_transform_image`` returns one row, or ``_transform_batch`` a 2-D
     array for a whole batch.
+
+    Attributes
+    ----------
+    n_images_seen_ : int
+        Number of images passed to ``fit``.
+    feature_names_out_ : ndarray of str
+        Names of the output columns, set by the subclass's ``_fit_images``.
+    n_features_out_ : int
+        Number of output columns.
+
+    Examples
+    --------
+    A step whose features are the mean of each colour channel:
+
+    >>> import numpy as np
+    >>> class MeanColour(ImageToFeaturesStep):
+    ...     def __init__(self, batch_size=32, n_jobs=None, show_progress=False):
+    ...         self.batch_size = batch_size
+    ...         self.n_jobs = n_jobs
+    ...         self.show_progress = show_progress
+    ...     def _fit_images(self, X):
+    ...         self.feature_names_out_ = np.array(["mean_r", "mean_g", "mean_b"], dtype=object)
+    ...         self.n_features_out_ = 3
+    ...     def _transform_image(self, image):
+    ...         return image[..., :3].mean(axis=(0, 1))
+    >>> images = np.full((2, 4, 4, 3), 10, np.uint8)
+    >>> MeanColour().fit_transform(images)
+    array([[10., 10., 10.],
+           [10., 10., 10.]])
+    >>> MeanColour().fit(images).get_feature_names_out()
+    array(['mean_r', 'mean_g', 'mean_b'], dtype=object)
     """
 
     def _feature_rows(self, X, *, n_skipped=0):
@@ -423,10 +556,13 @@ class ImageToFeaturesStep(BaseImageStep):
         Parameters
         ----------
         X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+            Images; a 4th channel is a nucleus mask (non-zero = nucleus).
 
         Returns
         -------
         ndarray of shape (n_images, n_features_out_)
+            One row per image, in input order; the columns are
+            ``feature_names_out_``.
         """
         check_is_fitted(self, "feature_names_out_")
         return self._feature_rows(self._check_images(X))
@@ -442,6 +578,7 @@ class ImageToFeaturesStep(BaseImageStep):
         Returns
         -------
         ndarray of str
+            A copy of ``feature_names_out_``.
         """
         check_is_fitted(self, "feature_names_out_")
         return self.feature_names_out_.copy()

@@ -35,7 +35,28 @@ __all__ = [
 
 
 def is_path_collection(X) -> bool:
-    """True when ``X`` is a non-empty sequence of file paths."""
+    """True when ``X`` is a non-empty sequence of file paths.
+
+    Parameters
+    ----------
+    X : object
+        Any image collection (or anything else).
+
+    Returns
+    -------
+    bool
+        True when ``X`` is a non-empty list, tuple or 1-D string/object array
+        whose first item is a ``str`` or ``os.PathLike``; False for a single
+        path, an image array or an empty sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_path_collection(["a.png", "b.png"])
+    True
+    >>> is_path_collection("a.png"), is_path_collection(np.zeros((2, 4, 4, 3), np.uint8))
+    (False, False)
+    """
     if isinstance(X, np.ndarray):
         return X.dtype.kind in "UO" and X.ndim == 1 and len(X) > 0 and isinstance(X[0], (str, os.PathLike))
     if isinstance(X, (str, bytes, os.PathLike)):
@@ -86,17 +107,34 @@ def check_images(X, *, caller: str = "featleuk"):
     Parameters
     ----------
     X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+        Image file paths, or decoded uint8 images (RGB, or RGB plus a nucleus
+        mask channel).
     caller : str, default="featleuk"
         Named in error messages.
 
     Returns
     -------
     list of str, ndarray or list of ndarray
+        Paths as a list of ``str``; a 4-D array unchanged; a list (or object
+        array) of images as a list.
 
     Raises
     ------
     TypeError, ValueError
         With a message naming ``caller`` and what is wrong.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pathlib import Path
+    >>> check_images([Path("a.png"), "b.png"])
+    ['a.png', 'b.png']
+    >>> check_images(np.zeros((2, 8, 8, 3), np.uint8)).shape
+    (2, 8, 8, 3)
+    >>> check_images(np.zeros((8, 8, 3), np.uint8), caller="MyStep")
+    Traceback (most recent call last):
+    ...
+    ValueError: MyStep: got a single image of shape (8, 8, 3); pass a batch of shape (N, H, W, C), e.g. X[None]
     """
     if X is None:
         raise ValueError(f"{caller}: X is None; pass image paths or a uint8 image array")
@@ -132,7 +170,25 @@ def check_images(X, *, caller: str = "featleuk"):
 
 
 def n_images(X) -> int:
-    """Number of images in a collection."""
+    """Number of images in a collection.
+
+    Parameters
+    ----------
+    X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+        Image file paths, or decoded uint8 images (RGB, or RGB plus a nucleus
+        mask channel).
+
+    Returns
+    -------
+    int
+        ``len(X)``: a path is not decoded to count it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> n_images(np.zeros((3, 4, 4, 3), np.uint8)), n_images(["a.png", "b.png"])
+    (3, 2)
+    """
     return len(X)
 
 
@@ -159,7 +215,10 @@ def iter_image_batches(
     Parameters
     ----------
     X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+        Image file paths, or decoded uint8 images (RGB, or RGB plus a nucleus
+        mask channel).
     batch_size : int, default=32
+        Images per batch; the last batch may be smaller.
     max_pixels : int or None, default=DEFAULT_MAX_PIXELS
         As in :func:`featleuk.io.read_image`.
     reduce_to : int or None, default=None
@@ -171,6 +230,13 @@ def iter_image_batches(
         Decode and ``prepare`` the next batch in a thread pool while the
         consumer works on this one. Pillow's decoder and torch's resize
         release the GIL, so this overlaps them with a network's forward pass.
+
+    Yields
+    ------
+    slice
+        Positions of the batch in ``X``.
+    list of ndarray
+        The batch's decoded (and prepared) images, in input order.
 
     Raises
     ------
@@ -213,12 +279,66 @@ def iter_image_batches(
 
 
 def load_images(X, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> list[np.ndarray]:
-    """Decode a whole collection into a list of arrays (small collections only)."""
+    """Decode a whole collection into a list of arrays (small collections only).
+
+    Every image is held in memory at once; image steps use
+    :func:`iter_image_batches` instead.
+
+    Parameters
+    ----------
+    X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+        Image file paths, or decoded uint8 images (RGB, or RGB plus a nucleus
+        mask channel).
+    max_pixels : int or None, default=DEFAULT_MAX_PIXELS
+        Largest number of pixels an image file may have, as in
+        :func:`featleuk.io.read_image`; ``None`` means no limit.
+
+    Returns
+    -------
+    list of ndarray
+        One ``(H, W, C)`` uint8 array per image, in input order.
+
+    Raises
+    ------
+    ImageReadError
+        An image file cannot be read; the message names it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images = load_images(np.zeros((2, 5, 4, 3), np.uint8))
+    >>> len(images), images[0].shape
+    (2, (5, 4, 3))
+    """
     return [img for _, batch in iter_image_batches(X, 64, max_pixels=max_pixels) for img in batch]
 
 
 def split_mask(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Split an ``(H, W, 3|4)`` image into RGB and a boolean mask (or ``None``)."""
+    """Split an ``(H, W, 3|4)`` image into RGB and a boolean mask (or ``None``).
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3) or (H, W, 4)
+        One image; a 4th channel is a nucleus mask (non-zero = nucleus).
+
+    Returns
+    -------
+    rgb : ndarray of shape (H, W, 3)
+        The colour channels (a view of ``image``).
+    mask : ndarray of shape (H, W), bool, or None
+        True on the nucleus; ``None`` when ``image`` has no mask channel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.zeros((2, 3, 4), np.uint8)
+    >>> image[0, 0, 3] = 255
+    >>> rgb, mask = split_mask(image)
+    >>> rgb.shape, int(mask.sum())
+    ((2, 3, 3), 1)
+    >>> split_mask(image[..., :3])[1] is None
+    True
+    """
     if image.shape[2] == 4:
         return image[..., :3], image[..., 3] > 0
     return image, None
@@ -231,7 +351,9 @@ def take_images(X, index):
     Parameters
     ----------
     X : sequence of paths, ndarray of shape (N, H, W, C) or list of arrays
+        The image collection.
     index : array-like of int
+        Positions to take, in the order wanted (repeats allowed).
 
     Returns
     -------
@@ -255,6 +377,7 @@ def stack_images(images):
     Parameters
     ----------
     images : sequence of ndarray
+        Non-empty; decoded images, e.g. the outputs of an image step.
 
     Returns
     -------
@@ -262,8 +385,11 @@ def stack_images(images):
 
     Examples
     --------
+    >>> import numpy as np
     >>> stack_images([np.zeros((2, 2, 3), np.uint8)] * 3).shape
     (3, 2, 2, 3)
+    >>> type(stack_images([np.zeros((2, 2, 3), np.uint8), np.zeros((4, 4, 3), np.uint8)]))
+    <class 'list'>
     """
     first = images[0]
     if all(im.shape == first.shape and im.dtype == first.dtype for im in images):

@@ -162,7 +162,10 @@ def file_sequence_blocks(filenames, y, *, block_size="auto", X=None, cv=5, rando
     Parameters
     ----------
     filenames : sequence of str, bytes or path
+        Image file names (or paths; only the stem is read), one per sample.
     y : array-like of shape (n_samples,)
+        Class labels: numbering restarts in each class, so a block never
+        mixes classes.
     block_size : int or "auto", default="auto"
         ``"auto"`` measures how far similarity between neighbours reaches:
         the smallest number gap ``g`` at which files ``g`` apart are, on
@@ -175,6 +178,7 @@ def file_sequence_blocks(filenames, y, *, block_size="auto", X=None, cv=5, rando
     cv : int, default=5
         Number of folds the blocks must fill (bounds the automatic size).
     random_state : int, default=0
+        Seeds the PCA and the random pairs of ``"auto"``.
 
     Returns
     -------
@@ -244,6 +248,7 @@ def feature_clusters(X, y=None, *, n_clusters=None, random_state=0):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
+        Image features (e.g. CNN features), one row per image.
     y : array-like of shape (n_samples,), default=None
         Labels for the check that clusters do not just reproduce the
         classes.
@@ -255,6 +260,7 @@ def feature_clusters(X, y=None, *, n_clusters=None, random_state=0):
     Returns
     -------
     clusters : ndarray of int of shape (n_samples,)
+        Cluster id of each image.
     info : dict
         ``method``, ``n_clusters``, ``median_size``, ``largest_size`` and,
         with ``y``, ``purity`` (share of images in their cluster's majority
@@ -363,6 +369,7 @@ def leakage_audit(
     X_features : array-like of shape (n_samples, n_features)
         Pre-computed features (extract CNN features once, audit many splits).
     y : array-like of shape (n_samples,)
+        Class labels; every strategy stratifies by them.
     filenames : sequence of str, default=None
         Image file names, for the sequence-block strategy.
     groups : array-like of shape (n_samples,), default=None
@@ -370,6 +377,7 @@ def leakage_audit(
     subjects : array-like of shape (n_samples,), default=None
         Subject (patient) IDs where the dataset has them.
     cv : int, default=5
+        Number of folds of every strategy.
     random_state : int, default=0
         Seeds the folds, the clustering's PCA and the bootstrap.
     block_size : int or "auto", default="auto"

@@ -188,6 +188,7 @@ def bootstrap_metrics(
     metrics : sequence of str, default=None
         Names from :data:`METRIC_NAMES`; all of them when ``None``.
     n_resamples : int, default=1000
+        Number of bootstrap resamples; more gives steadier bounds.
     confidence : float, default=0.95
         Coverage of the interval (0.95: the 2.5th to 97.5th percentiles).
     average : {"macro", "weighted", "binary"}, default="macro"
@@ -263,6 +264,8 @@ def paired_bootstrap_test(
     Parameters
     ----------
     result_a, result_b : CVResult
+        The two pipelines' cross-validation results; the difference is
+        ``result_a``'s metric minus ``result_b``'s.
     groups : array-like of shape (n_samples,), default=None
         Cluster-bootstrap units, aligned with ``result_a.y_true``.
     metrics, n_resamples, confidence, average, random_state

@@ -64,6 +64,7 @@ def make_cv(y, groups=None, *, n_splits=5, random_state=0):
         which is what keeps crops of one smear from leaking into the test
         fold.
     n_splits : int, default=5
+        Number of folds, at least 2.
     random_state : int, default=0
         Seeds the shuffling, so the same ``y`` gives the same folds.
 
@@ -77,6 +78,14 @@ def make_cv(y, groups=None, *, n_splits=5, random_state=0):
     ValueError
         A class has fewer members than ``n_splits`` (it could not appear in
         every test fold), or there are fewer groups than ``n_splits``.
+
+    Examples
+    --------
+    >>> y = ["ALL", "ALL", "healthy", "healthy"] * 3
+    >>> make_cv(y, n_splits=3)
+    StratifiedKFold(n_splits=3, random_state=0, shuffle=True)
+    >>> make_cv(y, groups=[0, 1, 2, 3, 4, 5] * 2, n_splits=3)
+    StratifiedGroupKFold(n_splits=3, random_state=0, shuffle=True)
     """
     y, groups = _check_y_groups(y, groups)
     if int(n_splits) != n_splits or n_splits < 2:
@@ -133,6 +142,7 @@ def holdout_split(y, groups=None, *, test_size=0.2, val_size=0.0, random_state=0
     Parameters
     ----------
     y : array-like of shape (n_samples,)
+        Class labels; every part of the split is stratified by them.
     groups : array-like of shape (n_samples,), default=None
         When given, no group is shared between train, validation and test.
         Group-aware splits hold out ``1 / round(1 / size)`` of the groups'
@@ -143,11 +153,20 @@ def holdout_split(y, groups=None, *, test_size=0.2, val_size=0.0, random_state=0
         Fraction of all samples in the validation set (early stopping /
         model selection); 0 gives an empty validation set.
     random_state : int, default=0
+        Seeds the shuffling, so the same ``y`` gives the same split.
 
     Returns
     -------
     train_idx, val_idx, test_idx : ndarray of int
         Sorted, disjoint, covering ``range(len(y))``.
+
+    Examples
+    --------
+    >>> train, val, test = holdout_split([0] * 10 + [1] * 10, test_size=0.2, val_size=0.2)
+    >>> len(train), len(val), len(test)
+    (12, 4, 4)
+    >>> test
+    array([ 0,  5, 14, 17])
     """
     y, groups = _check_y_groups(y, groups)
     if not 0.0 < test_size < 1.0:
@@ -186,6 +205,61 @@ class CVResult:
     in JSON form, and ``external`` is set by :func:`evaluate_external` for a
     model tested on another dataset (``dataset``, ``training_dataset``,
     ``class_map``).
+
+    Parameters
+    ----------
+    name : str
+        Pipeline name in reports.
+    classes : ndarray of shape (n_classes,)
+        The class labels, sorted; the column order of ``y_score``.
+    target_names : list of str
+        Display name of each class, in the order of ``classes``.
+    fold_metrics : list of dict
+        :func:`classification_metrics` of each test fold.
+    y_true : ndarray of shape (n_tested,)
+        True labels of the tested samples, in input order.
+    y_pred : ndarray of shape (n_tested,)
+        Out-of-fold predictions, aligned with ``y_true``.
+    y_score : ndarray of shape (n_tested, n_classes) or None
+        Out-of-fold class scores, aligned with ``y_true``.
+    fold_indices : list of ndarray of int
+        Input positions of each test fold.
+    fit_times : list of float
+        Seconds spent fitting in each fold.
+    score_times : list of float
+        Seconds spent predicting and scoring each test fold.
+    wall_time : float
+        Seconds of the whole cross-validation, folds run in parallel
+        included.
+    extra : dict, default={}
+        Free-form facts for the report (splitter, ``n_jobs``, score method,
+        number of features).
+    estimators : list of estimator or None, default=None
+        The fitted estimator of each fold, when they were kept.
+    groups : ndarray of shape (n_tested,) or None, default=None
+        Group of each row of ``y_true``.
+    params : dict or None, default=None
+        ``get_params(deep=True)`` of the estimator in JSON form.
+    external : dict or None, default=None
+        Set for a model tested on another dataset.
+
+    Attributes
+    ----------
+    n_folds : int
+        Number of test folds.
+    sample_indices : ndarray of int
+        Input positions of the rows of ``y_true``, ``y_pred`` and ``y_score``.
+
+    Examples
+    --------
+    >>> result = CVResult.from_predictions(
+    ...     ["ALL", "ALL", "healthy", "healthy"], ["ALL", "healthy", "healthy", "healthy"],
+    ...     [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.1, 0.9]], name="demo")
+    >>> result.n_folds, result.pooled_metrics()["accuracy"]
+    (1, 0.75)
+    >>> result.confusion_matrix()
+    array([[1, 1],
+           [0, 2]])
     """
 
     name: str
@@ -220,6 +294,12 @@ class CVResult:
         NaN fold values (e.g. AUC of a fold missing a class) are left out of
         the mean and std; ``std`` is the sample standard deviation
         (``ddof=1``) and NaN with fewer than two finite folds.
+
+        Returns
+        -------
+        dict of {str: dict}
+            For each metric of :data:`METRIC_NAMES`, ``"mean"`` and ``"std"``
+            (floats) and ``"folds"`` (the list of fold values).
         """
         out = {}
         for metric in self.fold_metrics[0] if self.fold_metrics else ():
@@ -233,21 +313,51 @@ class CVResult:
         return out
 
     def mean_metrics(self) -> dict:
-        """``{metric: mean over folds}``."""
+        """``{metric: mean over folds}``.
+
+        Returns
+        -------
+        dict of {str: float}
+            The ``"mean"`` of each metric of :meth:`summary`.
+        """
         return {metric: stats["mean"] for metric, stats in self.summary().items()}
 
     def pooled_metrics(self) -> dict:
-        """:func:`classification_metrics` of all out-of-fold predictions together."""
+        """:func:`classification_metrics` of all out-of-fold predictions together.
+
+        Returns
+        -------
+        dict of {str: float}
+            Every metric of :data:`METRIC_NAMES` on the pooled predictions.
+        """
         return classification_metrics(self.y_true, self.y_pred, self.y_score, labels=self.classes)
 
     def per_class(self) -> list:
-        """:func:`per_class_report` of the pooled out-of-fold predictions."""
+        """:func:`per_class_report` of the pooled out-of-fold predictions.
+
+        Returns
+        -------
+        list of dict
+            One dict of one-vs-rest numbers per class, in ``classes`` order.
+        """
         return per_class_report(
             self.y_true, self.y_pred, self.y_score, self.target_names, labels=self.classes
         )
 
     def confusion_matrix(self, normalize=None) -> np.ndarray:
-        """Pooled out-of-fold confusion matrix (rows true, columns predicted)."""
+        """Pooled out-of-fold confusion matrix (rows true, columns predicted).
+
+        Parameters
+        ----------
+        normalize : {None, "true"}, default=None
+            ``"true"`` divides each row by its class count (as
+            :func:`confusion`).
+
+        Returns
+        -------
+        ndarray of shape (n_classes, n_classes)
+            Rows and columns in ``classes`` order.
+        """
         return confusion(self.y_true, self.y_pred, labels=self.classes, normalize=normalize)
 
     def confident_errors(self, n=10):
@@ -257,12 +367,18 @@ class CVResult:
         true class (for probabilities: how much more the model believed its
         mistake); without scores the errors come in input order.
 
+        Parameters
+        ----------
+        n : int, default=10
+            Largest number of errors returned.
+
         Returns
         -------
         rows : ndarray of int
             Positions in ``y_true`` (``sample_indices[rows]`` are the inputs).
         margins : ndarray of float
-            NaN without scores.
+            Score of the predicted class minus score of the true class; NaN
+            without scores.
         """
         wrong = np.flatnonzero(np.asarray(self.y_pred) != np.asarray(self.y_true))
         if self.y_score is None or wrong.size == 0:
@@ -287,6 +403,7 @@ class CVResult:
         Returns
         -------
         str
+            Its entry of ``target_names``.
         """
         classes = np.asarray(self.classes).tolist()
         return str(self.target_names[classes.index(label)])
@@ -295,6 +412,12 @@ class CVResult:
         """A JSON-safe dict (NaN as ``None``); :meth:`from_dict` reads it back.
 
         Fitted estimators are not included.
+
+        Returns
+        -------
+        dict
+            Every field but ``estimators``, as lists, numbers, strings and
+            ``None``.
         """
         return jsonable({
             "name": self.name,
@@ -316,7 +439,19 @@ class CVResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "CVResult":
-        """Rebuild a result saved with :meth:`to_dict`."""
+        """Rebuild a result saved with :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            The output of :meth:`to_dict` (e.g. read back from JSON).
+
+        Returns
+        -------
+        CVResult
+            The result, without fitted estimators; ``None`` values of the
+            metrics and scores become NaN again.
+        """
         y_score = data.get("y_score")
         return cls(
             name=data["name"],
@@ -367,10 +502,12 @@ class CVResult:
             Test-set labels, predictions and scores (columns in ``classes``
             order).
         name : str
+            Pipeline name in reports.
         classes : array-like, default=None
             The model's ``classes_``; the sorted labels of ``y_true`` and
             ``y_pred`` when ``None``.
         target_names : list of str, default=None
+            Display names in ``classes`` order; ``str(label)`` when ``None``.
         indices : array-like of int, default=None
             Input positions of the test samples (``test_idx`` of
             :func:`holdout_split`); ``range(len(y_true))`` when ``None``.
@@ -379,10 +516,16 @@ class CVResult:
         wall_time : float, default=None
             Total seconds; ``fit_time + score_time`` when ``None``.
         extra : dict, default=None
+            Free-form facts stored in ``result.extra``.
         groups : array-like of shape (n_test,), default=None
             Group of each test sample (cluster-bootstrap units).
         params : dict, default=None
             The model's parameters (:func:`estimator_params`).
+
+        Returns
+        -------
+        CVResult
+            One fold holding every test sample, sorted by ``indices``.
         """
         y_true = np.asarray(y_true)
         y_pred = np.asarray(y_pred)
@@ -562,6 +705,7 @@ def cross_validate_predictions(
         or a list of image paths / arrays; rows are taken with
         ``sklearn.utils._safe_indexing``.
     y : array-like of shape (n_samples,)
+        Class labels.
     groups : array-like of shape (n_samples,), default=None
         Keeps each group in one fold (see :func:`make_cv`).
     cv : int, splitter or iterable of (train, test), default=5
@@ -588,6 +732,19 @@ def cross_validate_predictions(
     Returns
     -------
     CVResult
+        Out-of-fold predictions and scores, per-fold metrics and timings.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> result = cross_validate_predictions(LogisticRegression(max_iter=1000), X, y,
+    ...                                     show_progress=False)
+    >>> result.name, result.n_folds, result.y_score.shape
+    ('LogisticRegression', 5, (150, 3))
+    >>> round(result.pooled_metrics()["accuracy"], 2)
+    0.96
     """
     y = np.asarray(y)
     if y.ndim != 1:

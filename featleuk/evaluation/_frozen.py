@@ -216,6 +216,23 @@ class FrozenStep:
     empty_indices : ndarray of int or None
         For steps that report ``empty_indices_`` (featleuk's segmenters),
         the images among the computed ones that came out with an empty mask.
+
+    See Also
+    --------
+    FrozenCVResults : Holds these records in ``frozen_steps``.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.svm import SVC
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.features import ColorFeatures
+    >>> X, y = make_synthetic_smears(20, n_classes=2, image_size=32, random_state=0)
+    >>> out = cross_validate_frozen({"color-svm": make_pipeline(ColorFeatures(), SVC())}, X, y,
+    ...                             cv=2, show_progress=False)
+    >>> step = out.frozen_steps["color-svm"][0]
+    >>> step.name, step.n_computed, type(step.estimator).__name__, step.empty_indices
+    ('colorfeatures', 20, 'ColorFeatures', None)
     """
 
     name: str
@@ -232,9 +249,11 @@ class FrozenCVResults:
     Attributes
     ----------
     results : dict of {name: CVResult}
+        Cross-validation result of each pipeline, in the order given.
     n_frozen : dict of {name: int}
         Length of each pipeline's frozen prefix.
     frozen_steps : dict of {name: list of FrozenStep}
+        What each step of each pipeline's frozen prefix did.
     features : dict of {name: ndarray or None}
         Output of each pipeline's frozen prefix, one row per image (the same
         object for pipelines sharing the prefix); None without a prefix.
@@ -246,6 +265,26 @@ class FrozenCVResults:
         Wall time of the whole extraction phase (cache reads included).
     n_cached : dict of {name: int}
         Images whose frozen-prefix output was read from the cache.
+
+    Examples
+    --------
+    Two pipelines sharing their frozen colour-feature step:
+
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.svm import SVC
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.features import ColorFeatures
+    >>> X, y = make_synthetic_smears(20, n_classes=2, image_size=32, random_state=0)
+    >>> out = cross_validate_frozen({"svm": make_pipeline(ColorFeatures(), SVC()),
+    ...                              "knn": make_pipeline(ColorFeatures(), KNeighborsClassifier(3))},
+    ...                             X, y, cv=2, show_progress=False)
+    >>> out.n_frozen, out.n_cached
+    ({'svm': 1, 'knn': 1}, {'svm': 0, 'knn': 0})
+    >>> out.features["svm"] is out.features["knn"], len(out.features["svm"])
+    (True, 20)
+    >>> out.results["knn"].n_folds
+    2
     """
 
     results: dict
@@ -378,7 +417,9 @@ def cross_validate_frozen(pipelines, X, y, *, groups=None, cv=5, random_state=0,
     pipelines : dict of {str: Pipeline}
         Names (as in reports) and pipelines; the dict order is kept.
     X : list of image paths, (N, H, W, C) uint8 array, or list of arrays
+        The images, the input of every pipeline.
     y : array-like of shape (n_samples,)
+        Class labels, one per image.
     groups : array-like of shape (n_samples,), default=None
         Keeps each group in one fold (see :func:`make_cv`).
     cv : int, splitter or iterable of (train, test), default=5

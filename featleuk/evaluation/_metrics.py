@@ -64,6 +64,7 @@ def confusion(y_true, y_pred, *, labels=None, normalize=None):
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n_samples,)
+        True and predicted class labels.
     labels : array-like, default=None
         Class order of the rows and columns; the sorted union of ``y_true``
         and ``y_pred`` when ``None``.
@@ -74,6 +75,16 @@ def confusion(y_true, y_pred, *, labels=None, normalize=None):
     Returns
     -------
     ndarray of shape (n_classes, n_classes)
+        Counts (int), or row fractions (float) with ``normalize="true"``.
+
+    Examples
+    --------
+    >>> confusion(["ALL", "ALL", "healthy"], ["ALL", "healthy", "healthy"])
+    array([[1, 1],
+           [0, 1]])
+    >>> confusion(["ALL", "ALL", "healthy"], ["ALL", "healthy", "healthy"], normalize="true")
+    array([[0.5, 0.5],
+           [0. , 1. ]])
     """
     labels = _resolve_labels(y_true, y_pred, labels)
     cm = confusion_matrix(y_true, y_pred, labels=labels)
@@ -211,6 +222,32 @@ def score_matrix(y_score, n_classes):
     positive-class probability) ``s`` becomes ``[-s, s]``: ranking by ``-s``
     is ranking by the negative class, so one-vs-rest AUC and PR curves of
     both columns are well defined.
+
+    Parameters
+    ----------
+    y_score : array-like of shape (n_samples, n_classes) or (n_samples,)
+        ``predict_proba`` or ``decision_function`` output; a 1-D array is
+        the positive-class score of a two-class problem.
+    n_classes : int
+        Number of classes the columns must cover.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+        Float scores, one column per class.
+
+    Raises
+    ------
+    ValueError
+        When the shape of ``y_score`` does not match ``n_classes``.
+
+    Examples
+    --------
+    >>> score_matrix([0.5, -2.0], 2)
+    array([[-0.5,  0.5],
+           [ 2. , -2. ]])
+    >>> score_matrix([[0.2, 0.3, 0.5]], 3).shape
+    (1, 3)
     """
     y_score = np.asarray(y_score, dtype=float)
     if y_score.ndim == 1:
@@ -342,6 +379,12 @@ def per_class_report(y_true, y_pred, y_score=None, target_names=None, *, labels=
         ``precision``, ``recall``, ``sensitivity``, ``specificity``, ``f1``,
         ``f2``, ``support`` (int, number of true members) and ``auc`` (NaN
         without scores or when the class is absent).
+
+    Examples
+    --------
+    >>> rows = per_class_report(["ALL", "ALL", "healthy"], ["ALL", "healthy", "healthy"])
+    >>> [(row["class"], row["recall"], row["support"]) for row in rows]
+    [('ALL', 0.5, 2), ('healthy', 1.0, 1)]
     """
     y_true = np.asarray(y_true).ravel()
     y_pred = np.asarray(y_pred).ravel()

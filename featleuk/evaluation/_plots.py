@@ -56,12 +56,17 @@ def save_figure(fig, path, *, dpi=150):
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        The figure, e.g. from one of the ``plot_*`` functions.
     path : str or Path
+        Output file; its suffix (``.png``, ``.pdf``, ``.svg``, ...) sets the
+        format.
     dpi : int, default=150
+        Resolution of raster formats, in dots per inch.
 
     Returns
     -------
     Path
+        ``path`` as a :class:`~pathlib.Path`.
 
     Examples
     --------
@@ -92,15 +97,19 @@ def plot_confusion_matrix(y_true, y_pred, *, labels=None, target_names=None, tit
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n_samples,)
+        True and predicted class labels.
     labels : array-like, default=None
         Class order; the sorted union of ``y_true`` and ``y_pred`` when None.
     target_names : list of str, default=None
+        Axis names of the classes, in the order of ``labels``;
+        ``str(label)`` when None.
     title : str, default=None
         Figure title; name the pipeline in words.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Two panels; not attached to pyplot, so it needs no closing.
 
     Examples
     --------
@@ -300,12 +309,15 @@ _CURVE_PARAMETERS = """
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
+        True class labels.
     y_score : array-like of shape (n_samples, n_classes) or (n_samples,)
         ``predict_proba`` or ``decision_function`` output, columns in the
         order of ``labels``.
     labels : array-like, default=None
         Classes in column order; the sorted classes of ``y_true`` when None.
     target_names : list of str, default=None
+        Legend names of the classes, in the order of ``labels``;
+        ``str(label)`` when None.
     title : str, default=None
         Figure title; name the pipeline in words.
     fold_indices : list of array-like of int, default=None
@@ -374,10 +386,13 @@ def plot_pipeline_comparison(intervals, *, metric="accuracy", title=None):
     metric : str, default="accuracy"
         Percentage metrics are drawn in percent.
     title : str, default=None
+        Axes title; "<metric> with 95% bootstrap confidence intervals" when
+        None.
 
     Returns
     -------
     matplotlib.figure.Figure
+        One row per pipeline.
 
     Examples
     --------
@@ -436,6 +451,7 @@ def plot_training_curves(history, *, title=None):
         has this form). Missing keys are skipped; ``epoch`` defaults to the
         1-based position.
     title : str, default=None
+        Figure title; none when None.
 
     Returns
     -------
@@ -446,8 +462,8 @@ def plot_training_curves(history, *, title=None):
     --------
     >>> fig = plot_training_curves([{"epoch": 1, "train_loss": 0.9, "valid_acc": 0.6},
     ...                             {"epoch": 2, "train_loss": 0.5, "valid_acc": 0.8}])
-    >>> len(fig.axes)
-    2
+    >>> type(fig).__name__, len(fig.axes)
+    ('Figure', 2)
     """
     history = list(history)
     if not history:

@@ -68,7 +68,28 @@ _HARDEST_MARKDOWN = 5
 
 
 def safe_filename(name: str) -> str:
-    """``name`` reduced to ``[A-Za-z0-9._-]`` (runs of anything else become ``_``)."""
+    """``name`` reduced to ``[A-Za-z0-9._-]`` (runs of anything else become ``_``).
+
+    Leading and trailing dots and underscores are dropped, so the result is
+    a file name that cannot be hidden or climb out of its folder.
+
+    Parameters
+    ----------
+    name : str
+        A pipeline name (converted with ``str``).
+
+    Returns
+    -------
+    str
+        The file-name stem; ``"pipeline"`` when nothing is left.
+
+    Examples
+    --------
+    >>> safe_filename("MobileNetV2 + SVM (RBF)")
+    'MobileNetV2_SVM_RBF'
+    >>> safe_filename("../..")
+    'pipeline'
+    """
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("._")
     return slug or "pipeline"
 

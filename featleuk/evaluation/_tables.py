@@ -57,6 +57,7 @@ def format_metric(mean, std=None, *, digits=_DIGITS):
     std : float or None, default=None
         Its standard deviation over folds; left out when missing or NaN.
     digits : int, default=2
+        Decimals of both numbers (after scaling by 100).
 
     Returns
     -------
@@ -126,6 +127,17 @@ def format_interval(value, low, high, *, metric=None, digits=None):
 def format_seconds(value):
     """Seconds with three significant digits (one decimal from 100 s on).
 
+    Parameters
+    ----------
+    value : float or None
+        A duration in seconds.
+
+    Returns
+    -------
+    str
+        The number without a unit; ``"n/a"`` when ``value`` is missing, not
+        a number or not finite.
+
     Examples
     --------
     >>> format_seconds(0.00213), format_seconds(412.37)
@@ -155,14 +167,18 @@ def format_table(header, rows, *, style="markdown"):
     Parameters
     ----------
     header : sequence of str
+        Column headers; their number sets the number of columns.
     rows : sequence of sequences
         Cells are converted with ``str``; format numbers first
         (:func:`format_metric`, :func:`format_seconds`).
     style : {"markdown", "text"}, default="markdown"
+        ``"markdown"`` escapes ``|`` in cells; ``"text"`` pads the columns,
+        numbers right-aligned and text left-aligned.
 
     Returns
     -------
     str
+        The table's lines joined by newlines, without a trailing newline.
 
     Examples
     --------
@@ -170,6 +186,11 @@ def format_table(header, rows, *, style="markdown"):
     | a | b |
     |---|---|
     | 1 | x |
+    >>> print(format_table(["Pipeline", "Accuracy"], [["svm", "98.51"], ["knn", "9.10"]], style="text"))
+    Pipeline  Accuracy
+    --------  --------
+    svm          98.51
+    knn           9.10
     """
     if style == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -165,6 +165,9 @@ def run(name, args, *, command=None):
     experiment = EXPERIMENTS[name]
     check_args(name, args)
     kwargs = experiment_kwargs(experiment.function, args)
+    if getattr(args, "dask", None) and kwargs.get("jobs", -1) is None:
+        # Without --jobs the folds would run in this process, not on the cluster.
+        kwargs["jobs"] = -1
     if command is not None:
         kwargs["command"] = command
     if getattr(args, "data", None) is None:

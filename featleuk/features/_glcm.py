@@ -350,6 +350,44 @@ class GLCMFeatures(HandcraftedFeatures):
     gets zeros and ``glcm_mask_empty = 1``. An offset with no valid pair
     (tiny image or one-pixel-wide mask) has an all-zero matrix: every
     property is 0 there except ``correlation``, which is 1 (zero variance).
+
+    See Also
+    --------
+    GLRLMFeatures : run-length texture features of the same region.
+
+    References
+    ----------
+    R. M. Haralick, K. Shanmugam and I. Dinstein (1973), "Textural features
+    for image classification", IEEE Transactions on Systems, Man, and
+    Cybernetics SMC-3(6).
+
+    Examples
+    --------
+    The nucleus mask comes from a segmenter (its 4th output channel):
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.features import GLCMFeatures
+    >>> from featleuk.segmentation import OtsuSegmenter
+    >>> X, y = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> glcm = GLCMFeatures(levels=32, properties=("contrast", "correlation"),
+    ...                     aggregate="mean_range", show_progress=False)
+    >>> pipe = make_pipeline(OtsuSegmenter(show_progress=False), glcm)
+    >>> features = pipe.fit_transform(X)
+    >>> features.shape
+    (4, 5)
+    >>> pipe[-1].get_feature_names_out().tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['glcm_contrast_d1_mean', 'glcm_contrast_d1_range', 'glcm_correlation_d1_mean',
+     'glcm_correlation_d1_range', 'glcm_mask_empty']
+
+    On a 2 x 2 checkerboard every horizontal pair differs by one grey level:
+
+    >>> import numpy as np
+    >>> board = np.array([[0, 255], [255, 0]], np.uint8)
+    >>> rgb = np.repeat(board[None, :, :, None], 3, axis=3)
+    >>> GLCMFeatures(angles=(0,), levels=2, properties=("contrast", "homogeneity"),
+    ...              show_progress=False).fit_transform(rgb)
+    array([[1. , 0.5, 0. ]])
     """
 
     _prefix = "glcm"

@@ -35,6 +35,28 @@ class SmearAugment:
     brightness, contrast : float
         Multiply intensities by ``1 + U(-b, b)``; stretch around the image
         mean by ``1 + U(-c, c)``.
+
+    See Also
+    --------
+    DeepClassifier : its default ``augment``.
+
+    Examples
+    --------
+    Called on an ``(N, 3, H, W)`` uint8 batch, it returns floats in [0, 1];
+    the random draws come from torch's generator:
+
+    >>> import torch
+    >>> from featleuk.models import SmearAugment
+    >>> augment = SmearAugment(degrees=10.0, brightness=0.0, contrast=0.0)
+    >>> augment
+    SmearAugment(degrees=10.0, flip=True, scale=(0.9, 1.1), brightness=0.0, contrast=0.0)
+    >>> _ = torch.manual_seed(0)
+    >>> batch = torch.full((4, 3, 16, 16), 128, dtype=torch.uint8)
+    >>> out = augment(batch)
+    >>> out.shape, out.dtype
+    (torch.Size([4, 3, 16, 16]), torch.float32)
+    >>> bool(torch.allclose(out, torch.tensor(128 / 255)))  # a flat image stays flat
+    True
     """
 
     def __init__(self, degrees=15.0, *, flip=True, scale=(0.9, 1.1), brightness=0.15, contrast=0.15):

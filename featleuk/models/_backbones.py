@@ -38,6 +38,31 @@ class SmallCNN(nn.Module):
     6). ``features`` / ``classifier`` follow torchvision's layout.
     At 128 px the convolutions take 64 M multiply-adds per image (MobileNetV2
     at 224 px: 300 M).
+
+    Parameters
+    ----------
+    num_classes : int, default=1000
+        Outputs of the linear layer (torchvision's default;
+        :class:`DeepClassifier` replaces that layer by one with a logit per
+        class).
+    channels : sequence of int, default=(16, 32, 64, 128)
+        Output channels of the blocks, one block each.
+    dropout : float, default=0.3
+        Dropout probability before the linear layer.
+
+    See Also
+    --------
+    DeepClassifier : trains it with ``backbone="small_cnn"``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from featleuk.models import SmallCNN
+    >>> net = SmallCNN(num_classes=3).eval()
+    >>> net.features(torch.zeros(1, 3, 128, 128)).shape
+    torch.Size([1, 128, 8, 8])
+    >>> net(torch.zeros(2, 3, 64, 64)).shape
+    torch.Size([2, 3])
     """
 
     def __init__(self, num_classes: int = 1000, *, channels=(16, 32, 64, 128), dropout: float = 0.3):
@@ -57,6 +82,18 @@ class SmallCNN(nn.Module):
         )
 
     def forward(self, x):
+        """Class logits of a batch of normalised images.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, 3, H, W)
+            Float images (H and W at least 16 for the four poolings).
+
+        Returns
+        -------
+        torch.Tensor of shape (N, num_classes)
+            Logits.
+        """
         return self.classifier(self.features(x))
 
 

@@ -146,6 +146,8 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         ``"onecycle"``: Smith's one-cycle policy over ``max_epochs`` (as
         Yaseen et al. 2025 train).
     max_epochs : int, default=30
+        Most passes over the training images (fewer with
+        ``early_stopping`` or ``max_time``).
     batch_size : int, default=32
         Images per training step (the mini-batch of the optimizer), per
         prediction batch, and per decoding batch: image files are read and
@@ -613,7 +615,9 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of paths or uint8 array of shape (N, H, W, 3|4)
+            Training images (a 4th channel is a nucleus mask, see ``mask``).
         y : array-like of shape (N,)
+            Their class labels (``classes_`` keeps them sorted).
         X_val, y_val : optional
             A fixed validation set (e.g. from
             :func:`featleuk.evaluation.holdout_split`), used instead of
@@ -704,7 +708,9 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of paths or uint8 array of shape (N, H, W, 3|4)
+            Images to train on (a 4th channel is a nucleus mask, see ``mask``).
         y : array-like of shape (N,)
+            Their labels.
         start_lr, end_lr : float, default=1e-7, 10.0
             First and last learning rate.
         num_iter : int, default=100
@@ -770,6 +776,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of paths or uint8 array of shape (N, H, W, 3|4)
+            Images (a 4th channel is a nucleus mask, see ``mask``).
 
         Returns
         -------
@@ -786,6 +793,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of paths or uint8 array of shape (N, H, W, 3|4)
+            Images (a 4th channel is a nucleus mask, see ``mask``).
 
         Returns
         -------
@@ -831,6 +839,29 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         path : str or path-like
+            The file to write (conventionally ``.pt``); overwritten if it exists.
+
+        Raises
+        ------
+        ValueError
+            A parameter is not a plain value (e.g. a callable ``augment``),
+            which the file cannot hold.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from featleuk.models import DeepClassifier
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+        >>> y = np.array(["blast", "normal"] * 2)
+        >>> clf = DeepClassifier("small_cnn", None, image_size=32, max_epochs=1,
+        ...                      validation_fraction=0, show_progress=False).fit(X, y)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.pt")
+        >>> clf.save(path)
+        >>> again = DeepClassifier.load(path)
+        >>> bool(np.allclose(again.predict_proba(X), clf.predict_proba(X)))
+        True
         """
         import torch
 
@@ -875,6 +906,7 @@ class DeepClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         path : str or path-like
+            A file written by :meth:`save`.
 
         Returns
         -------

@@ -73,10 +73,12 @@ def gradcam(model, images, target=None, *, batch_size=16):
     model : DeepClassifier
         Fitted, with a convolutional backbone.
     images : paths or uint8 array (N, H, W, 3|4)
+        The images to explain, as ``model.predict`` takes them.
     target : label, array-like of N labels, or None, default=None
         The class to explain (labels as in ``model.classes_``); ``None``
         explains each image's predicted class.
     batch_size : int, default=16
+        Images per forward and backward pass (bounds memory).
 
     Returns
     -------
@@ -84,6 +86,32 @@ def gradcam(model, images, target=None, *, batch_size=16):
         One heatmap per image at the network's input size ``S`` (the
         image as the network saw it: see :func:`gradcam_figure`). An image
         whose map is all zero (no positive evidence) gets zeros.
+
+    See Also
+    --------
+    overlay_heatmap : draw one map over its image.
+    gradcam_figure : a grid of overlays for a report.
+
+    References
+    ----------
+    R. R. Selvaraju, M. Cogswell, A. Das, R. Vedantam, D. Parikh and
+    D. Batra (2017), "Grad-CAM: visual explanations from deep networks via
+    gradient-based localization", ICCV.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.models import DeepClassifier, gradcam
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    >>> y = np.array(["blast", "normal"] * 2)
+    >>> clf = DeepClassifier("small_cnn", None, image_size=32, max_epochs=1,
+    ...                      validation_fraction=0, show_progress=False).fit(X, y)
+    >>> maps = gradcam(clf, X, target="blast")
+    >>> maps.shape, maps.dtype
+    ((4, 32, 32), dtype('float32'))
+    >>> bool(maps.min() >= 0 and maps.max() <= 1)
+    True
     """
     check_is_fitted(model, "module_")
     X = check_images(images, caller="gradcam")
@@ -116,6 +144,18 @@ def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
     Returns
     -------
     ndarray of shape (H, W, 3), uint8
+        ``(1 - alpha) * image + alpha * colormap(heatmap)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.models import overlay_heatmap
+    >>> image = np.full((8, 8, 3), 255, np.uint8)
+    >>> heatmap = np.zeros((4, 4))
+    >>> overlay_heatmap(image, heatmap, alpha=0.0)[0, 0].tolist()
+    [255, 255, 255]
+    >>> overlay_heatmap(image, heatmap, alpha=1.0)[0, 0].tolist()  # jet at 0: dark blue
+    [0, 0, 128]
     """
     import torch
     import torch.nn.functional as F
@@ -141,6 +181,7 @@ def gradcam_figure(model, images, y_true=None, *, target=None, target_names=None
     model : DeepClassifier
         Fitted, with a convolutional backbone.
     images : paths or uint8 array (N, H, W, 3|4)
+        The images shown, one panel each.
     y_true : array-like of N labels or None, default=None
         Shown in the titles when given.
     target : label, array-like of N labels, or None, default=None
@@ -155,6 +196,26 @@ def gradcam_figure(model, images, y_true=None, *, target=None, target_names=None
     Returns
     -------
     matplotlib.figure.Figure
+        One panel per image (``ncols`` per row), not attached to pyplot.
+
+    See Also
+    --------
+    gradcam : the heatmaps themselves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.models import DeepClassifier, gradcam_figure
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    >>> y = np.array(["blast", "normal"] * 2)
+    >>> clf = DeepClassifier("small_cnn", None, image_size=32, max_epochs=1,
+    ...                      validation_fraction=0, show_progress=False).fit(X, y)
+    >>> fig = gradcam_figure(clf, X, y, target_names=["Blast", "Normal"], ncols=2)
+    >>> len(fig.axes)
+    4
+    >>> fig.axes[0].get_title().splitlines()[0]
+    'true Blast'
     """
     from matplotlib.figure import Figure
 

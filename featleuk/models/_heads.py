@@ -28,13 +28,32 @@ class SequenceHead(nn.Module):
     in_channels : int
         ``C`` of the feature map.
     n_classes : int
-    cell : {"lstm", "gru"}
-    bidirectional : bool
-    hidden_size : int
+        Number of output logits.
+    cell : {"lstm", "gru"}, default="lstm"
+        The recurrent layer.
+    bidirectional : bool, default=True
+        Read the tokens in both directions (forward and backward).
+    hidden_size : int, default=128
         Units of the recurrent layer (per direction).
-    dense_size : int or None
+    dense_size : int or None, default=None
         Units of the dense layer before the output, or ``None`` for none.
-    dropout : float
+    dropout : float, default=0.3
+        Dropout probability before the output layer.
+
+    See Also
+    --------
+    HEADS : the heads :class:`DeepClassifier` offers.
+
+    Examples
+    --------
+    The BiLSTM head of MobileNet-BiLSTM (Aravindkumaran et al. 2025) on a
+    4 x 4 map of 32 channels:
+
+    >>> import torch
+    >>> from featleuk.models import SequenceHead
+    >>> head = SequenceHead(32, 3, cell="lstm", bidirectional=True, hidden_size=8)
+    >>> head(torch.zeros(2, 32, 4, 4)).shape
+    torch.Size([2, 3])
     """
 
     def __init__(self, in_channels, n_classes, *, cell="lstm", bidirectional=True,
@@ -51,6 +70,18 @@ class SequenceHead(nn.Module):
         self.classifier = nn.Sequential(*layers)
 
     def forward(self, fmap: torch.Tensor) -> torch.Tensor:
+        """Class logits of a batch of feature maps.
+
+        Parameters
+        ----------
+        fmap : torch.Tensor of shape (N, C, H, W)
+            Feature maps, ``C = in_channels``.
+
+        Returns
+        -------
+        torch.Tensor of shape (N, n_classes)
+            Logits.
+        """
         tokens = fmap.flatten(2).transpose(1, 2)  # (N, H*W, C)
         _, hidden = self.rnn(tokens)
         if isinstance(hidden, tuple):  # LSTM: (h, c)

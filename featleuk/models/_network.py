@@ -27,23 +27,59 @@ class DeepNet(nn.Module):
 
     Parameters
     ----------
-    backbone, weights : str
-        See :class:`DeepClassifier`.
+    backbone : str
+        A torchvision classification model name or ``"small_cnn"`` (see
+        :class:`DeepClassifier`).
+    weights : str, path-like or None
+        Pretrained weights as in :class:`DeepClassifier`; ``None`` for
+        random initialisation.
     head : {"linear", "bilstm", "gru"}
+        The classification head (:data:`HEADS`): the backbone's own
+        classifier with a new output layer, or a :class:`SequenceHead` over
+        the last feature map.
     n_classes : int
+        Number of output logits.
     mean, std : tuple of 3 floats
-        Normalisation of the backbone's weights.
-    trainable_layers : int or None
+        Normalisation of the backbone's weights (per RGB channel, for
+        inputs scaled to [0, 1]).
+    trainable_layers : int or None, default=None
         Train only the last ``trainable_layers`` stages (plus the head);
         ``None`` trains everything.
-    hidden_size, dropout
-        Of the sequence heads.
-    image_size : int
+    hidden_size : int, default=128
+        Units of the sequence heads' recurrent layer.
+    dropout : float, default=0.3
+        Dropout before the sequence heads' output layer.
+    image_size : int, default=224
         Input size, used once to measure the feature map's channels.
-    channels_last : bool
+    channels_last : bool, default=True
         Run convolutions in NHWC memory format (faster on CPUs with oneDNN).
-    random_state : int
+    random_state : int, default=0
         Seeds the random initialisation of new layers.
+
+    Attributes
+    ----------
+    stage_names : list of str
+        Qualified names of the backbone's stages, in forward order.
+    frozen_stages : list of str
+        The stages whose parameters are not trained (:meth:`set_trainable`).
+
+    See Also
+    --------
+    DeepClassifier : the estimator that builds and trains it (``module_``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from featleuk.models import DeepNet
+    >>> net = DeepNet("small_cnn", None, "gru", 3, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25),
+    ...               trainable_layers=1, hidden_size=16, image_size=32)
+    >>> net.stage_names
+    ['body.features_0', 'body.features_1', 'body.features_2', 'body.features_3']
+    >>> net.frozen_stages
+    ['body.features_0', 'body.features_1', 'body.features_2']
+    >>> images = torch.zeros(2, 3, 32, 32, dtype=torch.uint8)
+    >>> net.eval()(images).shape
+    torch.Size([2, 3])
     """
 
     def __init__(self, backbone, weights, head, n_classes, *, mean, std, trainable_layers=None,
@@ -93,7 +129,23 @@ class DeepNet(nn.Module):
         return int(fmap.shape[1])
 
     def set_trainable(self, trainable_layers: int | None) -> None:
-        """Freeze all stages but the last ``trainable_layers`` (``None``: train all)."""
+        """Freeze all stages but the last ``trainable_layers`` (``None``: train all).
+
+        Frozen stages stay in eval mode while the module trains, so their
+        batch-norm statistics do not change either.
+
+        Parameters
+        ----------
+        trainable_layers : int or None
+            Number of stages, counted from the end, whose parameters are
+            trained (0 to the number of stages; the head always trains);
+            ``None`` trains every stage.
+
+        Raises
+        ------
+        ValueError
+            ``trainable_layers`` exceeds the number of stages.
+        """
         for param in self.parameters():
             param.requires_grad_(True)
         self.frozen_stages = []
@@ -112,6 +164,19 @@ class DeepNet(nn.Module):
         self.train(self.training)
 
     def train(self, mode: bool = True):
+        """Set training mode, keeping the frozen stages in eval mode.
+
+        Parameters
+        ----------
+        mode : bool, default=True
+            Training (True) or evaluation (False) mode, as
+            :meth:`torch.nn.Module.train`.
+
+        Returns
+        -------
+        DeepNet
+            ``self``.
+        """
         super().train(mode)
         if mode:
             # Frozen stages keep their pretrained batch-norm statistics: in
@@ -121,12 +186,35 @@ class DeepNet(nn.Module):
         return self
 
     def feature_layer(self) -> nn.Module:
-        """The last stage: its output is the feature map Grad-CAM explains."""
+        """The last stage: its output is the feature map Grad-CAM explains.
+
+        Returns
+        -------
+        torch.nn.Module
+            The module of ``stage_names[-1]``.
+
+        Raises
+        ------
+        ValueError
+            The backbone has no convolutional feature map (vision transformer).
+        """
         if not self.stage_names:
             raise ValueError("this backbone has no convolutional feature map (vision transformer)")
         return self.get_submodule(self.stage_names[-1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits of a batch of images.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, 3, H, W)
+            uint8 images (scaled to [0, 1] here), or floats already in [0, 1].
+
+        Returns
+        -------
+        torch.Tensor of shape (N, n_classes)
+            Logits (softmax is applied by the loss or ``predict_proba``).
+        """
         x = x.float().div(255.0) if x.dtype == torch.uint8 else x
         x = (x - self.mean) / self.std
         if self.channels_last:

@@ -26,7 +26,30 @@ __all__ = [
 
 
 class TrainingDivergedError(RuntimeError):
-    """The training loss became NaN or infinite; the model is not usable."""
+    """The training loss became NaN or infinite; the model is not usable.
+
+    Raised by :meth:`DeepClassifier.fit` and
+    :meth:`DeepClassifier.lr_range_test`; the message says at which epoch
+    and batch, at which learning rate, and what to try.
+
+    Examples
+    --------
+    A learning rate far too high for plain SGD:
+
+    >>> import numpy as np
+    >>> from featleuk.models import DeepClassifier, TrainingDivergedError
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
+    >>> y = np.array(["blast", "normal"] * 4)
+    >>> clf = DeepClassifier("small_cnn", None, image_size=32, optimizer="sgd", lr=1e12,
+    ...                      max_epochs=3, batch_size=4, validation_fraction=0,
+    ...                      show_progress=False)
+    >>> try:
+    ...     clf.fit(X, y)
+    ... except TrainingDivergedError as error:
+    ...     print("diverged:", "lower lr" in str(error))
+    diverged: True
+    """
 
 
 def autocast(dtype, device_type="cpu"):
@@ -162,8 +185,11 @@ class LRRangeTestResult:
 
     Attributes
     ----------
-    lrs, losses : ndarray
-        Learning rate of each mini-batch and the smoothed training loss.
+    lrs : ndarray of shape (n_steps,)
+        Learning rate of each mini-batch, increasing.
+    losses : ndarray of shape (n_steps,)
+        Smoothed (bias-corrected exponential moving average) training loss
+        after each mini-batch.
     suggestion : float
         Learning rate where the smoothed loss falls fastest (before its
         minimum): a good ``lr`` for constant schedules, a good ``max_lr``
@@ -171,6 +197,25 @@ class LRRangeTestResult:
     min_loss_lr : float
         Learning rate of the lowest smoothed loss; a tenth of it is the
         other common rule of thumb.
+
+    See Also
+    --------
+    DeepClassifier.lr_range_test : what returns it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.models import DeepClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
+    >>> y = np.array(["blast", "normal"] * 4)
+    >>> clf = DeepClassifier("small_cnn", None, image_size=32, batch_size=4, show_progress=False)
+    >>> result = clf.lr_range_test(X, y, start_lr=1e-5, end_lr=1.0, num_iter=10)
+    >>> len(result.lrs) == len(result.losses) <= 10
+    True
+    >>> bool(1e-5 <= result.suggestion <= 1.0)
+    True
+    >>> ax = result.plot()  # then clf.set_params(lr=result.suggestion).fit(X, y)
     """
 
     lrs: np.ndarray

@@ -58,6 +58,21 @@ class BuildingBlock:
     needs_scaling : bool
         Classifiers only: whether the classifier wants standardised input
         (presets put a ``StandardScaler`` step before it).
+
+    Examples
+    --------
+    >>> block = CLASSIFIERS["knn"]
+    >>> block.name, block.description, block.needs_scaling
+    ('knn', '5-nearest neighbours', True)
+    >>> block.build()
+    KNeighborsClassifier()
+
+    A block of one's own:
+
+    >>> from sklearn.linear_model import RidgeClassifier
+    >>> ridge = BuildingBlock("ridge", RidgeClassifier, "ridge classifier", needs_scaling=True)
+    >>> ridge.build()
+    RidgeClassifier()
     """
 
     name: str
@@ -90,10 +105,11 @@ class CalibratedSVC(ClassifierMixin, BaseEstimator):
 
     The default temperature scaling (one temperature for all classes,
     scikit-learn >= 1.8; Platt's sigmoid on older versions) keeps the order
-    of each image's margins, so the labels are those of ``SVC.predict``
-    (all 3,256 Aria images of Aria et al. (2021) in 5-fold cross-validation)
-    at about five times the fit time of one SVM; per-class sigmoids fit
-    worse there (log-loss 0.116 vs 0.111) and may change labels.
+    of each image's margins, so the most probable class is that of
+    ``SVC.predict`` except on ties of the one-vs-one votes (1 of the 3,256
+    Aria et al. (2021) images in 5-fold cross-validation), at about six to
+    eight times the fit time of one SVM; per-class sigmoids fit worse there
+    (log-loss 0.116 vs 0.111).
 
     Parameters
     ----------
@@ -244,7 +260,7 @@ verbose, max_iter, decision_function_shape, break_ties, random_state
         These are the labels the published SVM hybrids report, so results
         do not depend on the calibration. They are the most probable class
         of ``predict_proba`` except where the one-vs-one votes tie
-        (``SVC`` breaks such ties by class order): none of the 3,256 Aria
+        (``SVC`` breaks such ties by class order): 1 of the 3,256 Aria
         images, about 1% of the images of tiny synthetic folds.
 
         Parameters

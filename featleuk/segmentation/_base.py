@@ -101,6 +101,37 @@ class BaseSegmenter(ImageToImageStep, metaclass=ABCMeta):
 
     The segmenters learn nothing across images (each image is segmented on
     its own), so using them before cross-validation cannot leak labels.
+
+    Subclasses document the shared parameters with
+    ``%(segmenter_parameters)s`` and the fitted attributes with
+    ``%(segmenter_attributes)s``.
+
+    See Also
+    --------
+    OtsuSegmenter, KMeansSegmenter, FuzzyCMeansSegmenter : the segmenters built on it.
+
+    Examples
+    --------
+    A segmenter whose nucleus is the pixels darker than a fixed grey level:
+
+    >>> import numpy as np
+    >>> from featleuk.segmentation import BaseSegmenter
+    >>> class DarkSegmenter(BaseSegmenter):
+    ...     def __init__(self, channel="darkness", *, postprocess=None, min_contrast=2.0,
+    ...                  output="mask_channel", crop_size=128, crop_mode="largest",
+    ...                  crop_margin=0.15, blank_color=0, background="deprecated",
+    ...                  batch_size=32, n_jobs=None, show_progress=True):
+    ...         self.channel, self.postprocess, self.min_contrast = channel, postprocess, min_contrast
+    ...         self.output, self.crop_size, self.crop_mode = output, crop_size, crop_mode
+    ...         self.crop_margin, self.blank_color, self.background = crop_margin, blank_color, background
+    ...         self.batch_size, self.n_jobs, self.show_progress = batch_size, n_jobs, show_progress
+    ...     def _raw_mask(self, rgb):
+    ...         return self._channel_values(rgb) > 0.5
+    >>> field = np.full((1, 16, 16, 3), 230, np.uint8)
+    >>> field[0, 4:10, 4:10] = (90, 40, 120)  # a dark purple nucleus
+    >>> out = DarkSegmenter(show_progress=False).fit_transform(field)
+    >>> out.shape, int((out[0, ..., 3] > 0).sum())
+    ((1, 16, 16, 4), 36)
     """
 
     _parameter_constraints: dict = {
@@ -144,10 +175,13 @@ class BaseSegmenter(ImageToImageStep, metaclass=ABCMeta):
         Parameters
         ----------
         rgb : ndarray of shape (H, W, 3), uint8
+            One RGB image (no mask channel).
 
         Returns
         -------
         ndarray of shape (H, W), bool
+            True on nucleus pixels; all False when no nucleus is found
+            (uniform image, or a mask below ``min_contrast``).
         """
         empty = np.zeros(rgb.shape[:2], bool)
         if (rgb == rgb[0, 0]).all():
@@ -204,7 +238,9 @@ class BaseSegmenter(ImageToImageStep, metaclass=ABCMeta):
         Parameters
         ----------
         X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+            Images (uint8 RGB); a 4th channel is ignored and replaced.
         y : ignored
+            Not used; present for pipeline compatibility.
 
         Returns
         -------
@@ -224,6 +260,7 @@ class BaseSegmenter(ImageToImageStep, metaclass=ABCMeta):
         Parameters
         ----------
         X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+            Images (uint8 RGB); a 4th channel is ignored and replaced.
 
         Returns
         -------
@@ -242,10 +279,12 @@ class BaseSegmenter(ImageToImageStep, metaclass=ABCMeta):
         Parameters
         ----------
         X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+            Images (uint8 RGB); a 4th channel is ignored.
 
         Returns
         -------
         ndarray of int
+            Positions in ``X``, ascending.
         """
         check_is_fitted(self, "n_images_seen_")
         return np.flatnonzero(self._map_images(self._is_empty, self._check_images(X)))
@@ -256,10 +295,13 @@ class BaseSegmenter(ImageToImageStep, metaclass=ABCMeta):
         Parameters
         ----------
         X : sequence of paths, ndarray of shape (N, H, W, 3 or 4), or list of arrays
+            Images (uint8 RGB); a 4th channel is ignored.
 
         Returns
         -------
         ndarray of shape (N, H, W), bool, or list of arrays when sizes differ
+            The cleaned mask of each image (:meth:`segment`), whatever
+            ``output`` is.
         """
         check_is_fitted(self, "n_images_seen_")
         return stack_images(self._map_images(self._mask_image, self._check_images(X)))

@@ -103,6 +103,7 @@ def nucleus_channel(rgb, channel):
     Parameters
     ----------
     rgb : ndarray of shape (H, W, 3), uint8
+        One RGB image.
     channel : {"hsv_purple", "lab_a", "lab_b", "purple", "hsv_s", "hed_h", "darkness"}
         HSV saturation inside the violet hue band ``PURPLE_HUE_BAND``
         (239.4-266 degrees; 0 outside), CIE Lab a* (magenta), minus Lab b*
@@ -113,5 +114,23 @@ def nucleus_channel(rgb, channel):
     Returns
     -------
     ndarray of shape (H, W), float64
+        Larger values are more nucleus-like; the range depends on the
+        channel (e.g. [0, 1] for ``"hsv_purple"`` and ``"darkness"``).
+
+    See Also
+    --------
+    NUCLEUS_CHANNELS : the channel functions by name.
+
+    Examples
+    --------
+    A purple nucleus pixel against a pale pink background pixel:
+
+    >>> import numpy as np
+    >>> from featleuk.segmentation import nucleus_channel
+    >>> rgb = np.array([[[100, 60, 170], [235, 215, 220]]], np.uint8)
+    >>> nucleus_channel(rgb, "hsv_purple").round(3)
+    array([[0.647, 0.   ]])
+    >>> nucleus_channel(rgb, "darkness").round(3)
+    array([[0.7  , 0.139]])
     """
     return np.asarray(NUCLEUS_CHANNELS[resolve_channel(channel)](rgb), dtype=np.float64)

@@ -92,12 +92,18 @@ class SegmentationEvaluation:
 
     Attributes
     ----------
-    dice, iou : ndarray of shape (n_images,)
-        Per-image scores (:func:`dice_score`, :func:`iou_score`), in input order.
-    dice_mean, iou_mean : float
-        Their means.
-    dice_ci, iou_ci : tuple of float
-        ``(low, high)`` percentile-bootstrap confidence interval of the mean.
+    dice : ndarray of shape (n_images,)
+        Per-image Dice coefficients (:func:`dice_score`), in input order.
+    iou : ndarray of shape (n_images,)
+        Per-image intersections over union (:func:`iou_score`), in input order.
+    dice_mean : float
+        Mean of ``dice``.
+    iou_mean : float
+        Mean of ``iou``.
+    dice_ci : tuple of float
+        ``(low, high)`` percentile-bootstrap confidence interval of ``dice_mean``.
+    iou_ci : tuple of float
+        ``(low, high)`` percentile-bootstrap confidence interval of ``iou_mean``.
     confidence : float
         Coverage of the intervals, e.g. 0.95.
     n_resamples : int
@@ -107,6 +113,28 @@ class SegmentationEvaluation:
     segmenter : estimator or callable or None
         What made the masks (an unfitted copy of a segmenter), so that
         :func:`segmentation_figure` can redraw the fields it shows.
+    n_images : int
+        Number of images scored.
+    images_per_second : float
+        Segmentation throughput, ``n_images / seconds``.
+
+    See Also
+    --------
+    evaluate_segmentation : what builds it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.segmentation import evaluate_segmentation
+    >>> images = np.zeros((2, 4, 4, 3), np.uint8)
+    >>> images[:, :2, :, 0] = 200
+    >>> masks = np.zeros((2, 4, 4), bool)
+    >>> masks[:, :2] = True
+    >>> result = evaluate_segmentation(lambda rgb: rgb[..., 0] > 100, images, masks)
+    >>> result.dice.tolist(), result.iou_mean, result.dice_ci
+    ([1.0, 1.0], 1.0, (1.0, 1.0))
+    >>> result.n_images, result.confidence, result.n_resamples
+    (2, 0.95, 1000)
     """
 
     dice: np.ndarray
@@ -132,6 +160,18 @@ class SegmentationEvaluation:
 
     def summary(self, metric="dice", *, digits=3):
         """``"mean [low, high]"`` of ``metric`` (``"dice"`` or ``"iou"``) as text.
+
+        Parameters
+        ----------
+        metric : {"dice", "iou"}, default="dice"
+            Which score to summarise.
+        digits : int, default=3
+            Decimals of the three numbers.
+
+        Returns
+        -------
+        str
+            The mean and its confidence interval, e.g. ``"0.845 [0.812, 0.871]"``.
 
         Examples
         --------

@@ -34,25 +34,53 @@ def fuzzy_cmeans(values, n_clusters, *, weights=None, m=2.0, max_iter=100, tol=1
     Parameters
     ----------
     values : ndarray of shape (n,)
+        The one-dimensional samples (e.g. grey levels or pixel values).
     n_clusters : int
+        Number of clusters ``c`` (>= 2).
     weights : ndarray of shape (n,), default=None
         Non-negative sample weights (1 each when ``None``).
     m : float, default=2.0
         Fuzzifier (> 1); larger is fuzzier.
     max_iter : int, default=100
+        Maximum number of alternating updates.
     tol : float, default=1e-6
         Stop when no centre moves more than ``tol``.
 
     Returns
     -------
     centres : ndarray of shape (n_clusters,), sorted ascending
+        Cluster centres ``v_i``.
     memberships : ndarray of shape (n, n_clusters)
+        ``u_ik``, columns in the order of ``centres``; each row sums to 1.
     n_iter : int
+        Updates run (``max_iter`` when it did not converge).
 
     Notes
     -----
     Centres start at the weighted quantiles ``(i + 0.5) / n_clusters``, so
     the result is deterministic.
+
+    References
+    ----------
+    J. C. Bezdek (1981), "Pattern Recognition with Fuzzy Objective Function
+    Algorithms", Plenum Press.
+
+    Examples
+    --------
+    Two well separated groups of values; the histogram form (distinct
+    values weighted by their counts) gives the same centres:
+
+    >>> import numpy as np
+    >>> from featleuk.segmentation import fuzzy_cmeans
+    >>> values = np.array([0.0, 0.1, 0.2, 0.8, 0.9, 1.0])
+    >>> centres, u, n_iter = fuzzy_cmeans(values, 2)
+    >>> centres.round(3)
+    array([0.1, 0.9])
+    >>> u.argmax(axis=1)
+    array([0, 0, 0, 1, 1, 1])
+    >>> levels, counts = np.array([0.0, 1.0]), np.array([3, 1])
+    >>> fuzzy_cmeans(levels, 2, weights=counts)[0].round(3)
+    array([0., 1.])
     """
     values = np.asarray(values, dtype=np.float64)
     weights = np.ones_like(values) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -130,6 +158,7 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
     n_levels : int, default=256
         Grey levels of the EnFCM histogram.
     max_iter : int, default=100
+        Maximum number of fuzzy c-means iterations per image.
     tol : float, default=1e-5
         Convergence tolerance on the centres, in units of the channel
         rescaled to [0, 1].
@@ -139,10 +168,29 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
     ----------
     %(segmenter_attributes)s
 
+    See Also
+    --------
+    fuzzy_cmeans : the clustering itself.
+    OtsuSegmenter, KMeansSegmenter : the other segmenters.
+
     References
     ----------
     L. Szilagyi, Z. Benyo, S. M. Szilagyi, H. S. Adam, "MR brain image
     segmentation using an enhanced fuzzy C-means algorithm", IEEE EMBS 2003.
+
+    Examples
+    --------
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.segmentation import FuzzyCMeansSegmenter
+    >>> X, y = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> seg = FuzzyCMeansSegmenter(show_progress=False)
+    >>> out = seg.fit_transform(X)
+    >>> out.shape
+    (4, 32, 32, 4)
+    >>> seg.empty_indices_
+    array([], dtype=int64)
+    >>> seg.predict_masks(X).shape
+    (4, 32, 32)
     """
 
     _parameter_constraints = {
@@ -184,7 +232,22 @@ class FuzzyCMeansSegmenter(BaseSegmenter):
         self.show_progress = show_progress
 
     def smoothed_channel(self, rgb):
-        """``xi``: the channel blended with its local mean, rescaled to [0, 1]."""
+        """``xi``: the channel blended with its local mean, rescaled to [0, 1].
+
+        ``xi = (x + alpha * mean_window(x)) / (1 + alpha)`` on the
+        ``channel`` values ``x``, then min-max scaled; this is what the
+        clustering sees.
+
+        Parameters
+        ----------
+        rgb : ndarray of shape (H, W, 3), uint8
+            One RGB image.
+
+        Returns
+        -------
+        ndarray of shape (H, W), float32
+            Values in [0, 1]; all 0 for a flat channel.
+        """
         x = self._channel_values(rgb).astype(np.float32)
         local_mean = cv2.blur(x, (self.window_size, self.window_size), borderType=cv2.BORDER_REFLECT)
         xi = (x + self.alpha * local_mean) / (1.0 + self.alpha)

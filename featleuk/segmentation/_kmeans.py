@@ -128,6 +128,23 @@ class KMeansSegmenter(BaseSegmenter):
     Attributes
     ----------
     %(segmenter_attributes)s
+
+    See Also
+    --------
+    OtsuSegmenter, FuzzyCMeansSegmenter : the other segmenters.
+
+    Examples
+    --------
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.segmentation import KMeansSegmenter
+    >>> X, y = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> seg = KMeansSegmenter(show_progress=False)
+    >>> out = seg.fit_transform(X)
+    >>> out.shape
+    (4, 32, 32, 4)
+    >>> crops = seg.set_params(output="crop", crop_size=16).transform(X)
+    >>> crops.shape
+    (4, 16, 16, 4)
     """
 
     _parameter_constraints = {

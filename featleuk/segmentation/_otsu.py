@@ -55,7 +55,25 @@ class OtsuSegmenter(BaseSegmenter):
 
     See Also
     --------
-    KMeansSegmenter, FuzzyCMeansSegmenter
+    KMeansSegmenter, FuzzyCMeansSegmenter : the other segmenters.
+    MaskPostprocessor : the clean-up of the raw mask.
+
+    Examples
+    --------
+    The default output is the image with the nucleus mask as a 4th channel
+    (0 / 255), which the feature families read:
+
+    >>> from featleuk.datasets import make_synthetic_smears
+    >>> from featleuk.segmentation import OtsuSegmenter
+    >>> X, y = make_synthetic_smears(4, image_size=32, random_state=0)
+    >>> seg = OtsuSegmenter(show_progress=False)
+    >>> out = seg.fit_transform(X)
+    >>> out.shape, sorted(set(out[..., 3].ravel().tolist()))
+    ((4, 32, 32, 4), [0, 255])
+    >>> seg.empty_indices_
+    array([], dtype=int64)
+    >>> seg.set_params(output="masked_rgb").transform(X).shape
+    (4, 32, 32, 3)
     """
 
     _parameter_constraints = {

@@ -61,7 +61,9 @@ def compose_output(rgb, mask, *, output, crop_size=128, crop_mode="largest", cro
     Parameters
     ----------
     rgb : ndarray of shape (H, W, 3), uint8
+        The image.
     mask : ndarray of shape (H, W), bool
+        Its nucleus mask (True = nucleus).
     output : {"mask_channel", "masked_rgb", "crop"}
         ``"mask_channel"``: ``(H, W, 4)``, the mask as channel 4 (0 / 255).
         ``"masked_rgb"``: ``(H, W, 3)``, background pixels blanked to
@@ -71,15 +73,18 @@ def compose_output(rgb, mask, *, output, crop_size=128, crop_mode="largest", cro
         side, padded where it leaves the image), resized; its 4th channel is
         the mask of every nucleus pixel inside the crop. With no nucleus,
         the whole image is resized and the mask channel is empty.
-    crop_size : int
-    crop_mode : {"largest", "all"}
+    crop_size : int, default=128
+        Side of the square ``"crop"`` output.
+    crop_mode : {"largest", "all"}, default="largest"
         ``"largest"``: the square is centred on the largest nucleus
         (8-connected component). ``"all"``: it covers the bounding box of
         every nucleus of the image. Either way there is one crop per image,
         so a segmenter keeps one output row per input image (and ``y``
         stays aligned).
-    crop_margin : float
-    blank_color : int or sequence of 3 ints
+    crop_margin : float, default=0.15
+        Margin added around the nucleus bounding box for ``"crop"``, as a
+        fraction of its side on each side.
+    blank_color : int or sequence of 3 ints, default=0
         Fill value of the background for ``"masked_rgb"``.
     background : int or sequence of 3 ints
         Deprecated old name of ``blank_color``.
@@ -87,6 +92,24 @@ def compose_output(rgb, mask, *, output, crop_size=128, crop_mode="largest", cro
     Returns
     -------
     ndarray, uint8
+        ``(H, W, 4)``, ``(H, W, 3)`` or ``(crop_size, crop_size, 4)``
+        according to ``output``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.segmentation import compose_output
+    >>> rgb = np.full((8, 8, 3), 200, np.uint8)
+    >>> mask = np.zeros((8, 8), bool)
+    >>> mask[2:4, 2:4] = True
+    >>> stacked = compose_output(rgb, mask, output="mask_channel")
+    >>> stacked.shape, int(stacked[..., 3].max())
+    ((8, 8, 4), 255)
+    >>> blanked = compose_output(rgb, mask, output="masked_rgb")
+    >>> int((blanked[..., 0] == 200).sum())
+    4
+    >>> compose_output(rgb, mask, output="crop", crop_size=16).shape
+    (16, 16, 4)
     """
     if not (isinstance(background, str) and background == DEPRECATED):
         warnings.warn("compose_output: 'background' was renamed 'blank_color' and will be removed in "

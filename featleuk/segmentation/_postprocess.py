@@ -16,7 +16,31 @@ __all__ = ["MaskPostprocessor", "remove_small_objects", "split_touching_nuclei"]
 
 
 def remove_small_objects(mask, min_size):
-    """Drop 8-connected components of fewer than ``min_size`` pixels."""
+    """Drop 8-connected components of fewer than ``min_size`` pixels.
+
+    Parameters
+    ----------
+    mask : ndarray of shape (H, W), bool
+        The mask to clean.
+    min_size : int
+        Smallest component kept, in pixels; 1 or less keeps everything.
+
+    Returns
+    -------
+    ndarray of shape (H, W), bool
+        ``mask`` without its small components (``mask`` itself when
+        nothing can be removed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.segmentation import remove_small_objects
+    >>> mask = np.zeros((6, 6), bool)
+    >>> mask[0, 0] = True        # a one-pixel speck
+    >>> mask[2:5, 2:5] = True    # a 9-pixel nucleus
+    >>> int(remove_small_objects(mask, 4).sum())
+    9
+    """
     if min_size <= 1 or not mask.any():
         return mask
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -31,6 +55,31 @@ def split_touching_nuclei(mask, min_distance):
     Each local maximum of the distance to the background (at least
     ``min_distance`` pixels apart) seeds one nucleus; the returned mask has
     one-pixel background lines between the basins.
+
+    Parameters
+    ----------
+    mask : ndarray of shape (H, W), bool
+        Nucleus mask, possibly with touching nuclei.
+    min_distance : int
+        Minimum distance in pixels between two seeds (about the smallest
+        nucleus radius).
+
+    Returns
+    -------
+    ndarray of shape (H, W), bool
+        ``mask`` with watershed lines set to False.
+
+    Examples
+    --------
+    Two overlapping discs come out as two components:
+
+    >>> import numpy as np
+    >>> from scipy import ndimage as ndi
+    >>> from featleuk.segmentation import split_touching_nuclei
+    >>> rows, cols = np.indices((20, 30))
+    >>> mask = ((rows - 10) ** 2 + (cols - 9) ** 2 < 36) | ((rows - 10) ** 2 + (cols - 20) ** 2 < 36)
+    >>> ndi.label(mask)[1], ndi.label(split_touching_nuclei(mask, 4))[1]
+    (1, 2)
     """
     if not mask.any():
         return mask
@@ -72,10 +121,15 @@ class MaskPostprocessor(BaseEstimator):
     Parameters
     ----------
     opening_iterations : int, default=0
+        Erosions followed by as many dilations (removes specks and thin
+        bridges); 0 skips the opening.
     closing_iterations : int, default=1
+        Dilations followed by as many erosions (closes gaps in the nucleus
+        outline); 0 skips the closing.
     radius : int, default=1
         Radius of the elliptical structuring element (1 gives a 3x3 cross-like disc).
     fill_holes : bool, default=True
+        Fill the holes inside components (pale chromatin).
     min_size : int or float, default=0.0004
         Smallest component kept: pixels if an int, else a fraction of the
         image area (so one setting suits 64 px and 224 px images).
@@ -84,11 +138,36 @@ class MaskPostprocessor(BaseEstimator):
     min_distance : int, default=7
         Minimum distance in pixels between watershed seeds.
 
+    Attributes
+    ----------
+    None
+        It is a stateless callable: it learns nothing, has no ``fit`` and
+        no fitted attribute; a segmenter's ``fit`` checks its parameters
+        (:meth:`validate`).
+
     Notes
     -----
     Morphology uses OpenCV, whose erosion treats pixels outside the image
     as foreground, so a nucleus cut by the image border is not eaten from
     the border side. Holes open to the border are not filled.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featleuk.segmentation import MaskPostprocessor, OtsuSegmenter
+    >>> mask = np.zeros((10, 10), bool)
+    >>> mask[2:8, 2:8] = True
+    >>> mask[4, 4] = False     # a hole
+    >>> mask[0, 9] = True      # a speck
+    >>> clean = MaskPostprocessor(min_size=4)(mask)
+    >>> bool(clean[4, 4]), bool(clean[0, 9]), int(clean.sum())
+    (True, False, 36)
+
+    A segmenter's clean-up is tuned through its ``postprocess`` parameter:
+
+    >>> seg = OtsuSegmenter(postprocess=MaskPostprocessor(opening_iterations=2))
+    >>> seg.set_params(postprocess__closing_iterations=2).postprocess
+    MaskPostprocessor(closing_iterations=2, opening_iterations=2)
     """
 
     _parameter_constraints = {
@@ -112,7 +191,20 @@ class MaskPostprocessor(BaseEstimator):
         self.min_distance = min_distance
 
     def validate(self):
-        """Check the parameters (called by the segmenter's ``fit``)."""
+        """Check the parameters (called by the segmenter's ``fit``).
+
+        Returns
+        -------
+        self
+            Unchanged.
+
+        Raises
+        ------
+        ValueError
+            A parameter is out of range or of the wrong type (scikit-learn's
+            ``InvalidParameterError``, a subclass of ``ValueError`` and
+            ``TypeError``).
+        """
         self._validate_params()
         return self
 

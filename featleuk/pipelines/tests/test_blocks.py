@@ -1,11 +1,8 @@
-import doctest
-
 import numpy as np
 
 import pytest
 from sklearn.base import clone
 
-import featleuk.pipelines as pipelines
 from featleuk.pipelines import (
     CLASSIFIERS,
     FEATURE_FAMILIES,
@@ -20,7 +17,6 @@ from featleuk.pipelines import (
     mobilenet_v2_features,
     needs_scaling,
 )
-from featleuk.pipelines import _blocks, _params, _registry
 
 TABLES = [(CLASSIFIERS, make_classifier), (REDUCERS, make_reducer), (SEGMENTERS, make_segmenter),
           (FEATURE_FAMILIES, make_feature_family)]
@@ -80,23 +76,6 @@ def test_user_text_cites_authors_and_years():
     for name in ("mobilenetv2-tree", "mobilenetv2-logreg", "mobilenetv2-nb"):
         assert "chi" not in list_presets()[name].reference.lower()
     assert "Das et al. (2022)" in list_presets()["mobilenetv2-svm"].reference
-
-
-@pytest.mark.parametrize("module", [pipelines, _params, _blocks, _registry, "_xgboost"],
-                         ids=lambda m: m if isinstance(m, str) else m.__name__)
-def test_docstring_examples(module, monkeypatch):
-    if module == "_xgboost":
-        pytest.importorskip("xgboost")
-        from featleuk.pipelines import _xgboost as module
-    # Examples may register presets: keep them out of the real registry.
-    monkeypatch.setattr(_registry, "_PRESETS", dict(_registry._PRESETS))
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    tests = [t for t in finder.find(module, module.__name__, extraglobs={}) if t.examples]
-    assert tests or module is pipelines
-    for test in tests:
-        runner.run(test)
-    assert runner.failures == 0
 
 
 def test_xgboost_block_takes_class_names_like_every_other_classifier():
