@@ -209,6 +209,18 @@ class DeepFeatures(ImageToFeaturesStep):
     transform says which). An int8 model keeps its quantized network, which
     cannot be rebuilt without the calibration images.
 
+    The ONNX export of the network (seconds for MobileNetV2) is kept in
+    featleuk's cache folder, ``<cache>/onnx`` (:func:`featleuk.engines.cache_dir`:
+    ``$FEATLEUK_CACHE_DIR``, else ``~/.cache/featleuk`` on Linux), keyed by
+    backbone, weights name and sha256, layer, input size, seed and the
+    torchvision, torch, onnx and featleuk versions, and checked against its
+    own sha256 when read. A loaded fp32 model whose export is cached runs
+    it without building the torch network: the weights file is still found
+    and its sha256 compared with ``weights_sha256_``. Set
+    ``FEATLEUK_CACHE_DIR=none`` to turn the cache off;
+    :func:`featleuk.engines.clear_onnx_cache` (or deleting the folder)
+    clears it.
+
     Examples
     --------
     >>> from sklearn.pipeline import make_pipeline
