@@ -9,14 +9,24 @@ were trained with (``featleuk.weights.Preprocessing``).
 decoded and resized once and kept as compact ``uint8`` (a 2,600-image set
 at 224 px is 390 MB instead of 1.6 GB), then augmented and normalised one
 batch at a time with :func:`normalize_batch`.
+
+Resizing and cropping are torchvision's ``transforms.v2.functional.resize``
+and ``center_crop`` for tensors, restated with torch's own ``interpolate``
+and ``pad`` (the same calls with the same arguments, so the same pixels,
+which ``featleuk/tests/test_torch_preprocess.py`` checks against torchvision):
+importing torchvision imports ``torch._dynamo``, about a second that a
+process loading a saved model and predicting a few images would otherwise
+spend before its first image.
 """
 
 from __future__ import annotations
 
+import platform
+
 import numpy as np
 import torch
-from torchvision.transforms import InterpolationMode
-from torchvision.transforms.v2 import functional as TF
+from torch.nn.functional import interpolate
+from torch.nn.functional import pad as torch_pad
 
 from .io import DEFAULT_MAX_ASPECT_RATIO
 from .weights import Preprocessing
@@ -50,16 +60,78 @@ def _check_aspect_ratio(shape, prep: Preprocessing) -> None:
         )
 
 
-def _resize_crop(image: torch.Tensor, prep: Preprocessing, mode: str) -> torch.Tensor:
-    interpolation = InterpolationMode(prep.interpolation)
-    if mode == "resize":
-        size = [prep.crop_size, prep.crop_size]
-        if list(image.shape[-2:]) == size:
+#: The interpolation modes torchvision's tensor ``resize`` offers that featleuk's weights use.
+_INTERPOLATIONS = ("nearest", "bilinear", "bicubic")
+
+
+def _short_side_size(height: int, width: int, short_side: int) -> tuple[int, int]:
+    """torchvision's ``_compute_resized_output_size`` for ``size=[short_side]``."""
+    short, long = (width, height) if width <= height else (height, width)
+    new_short, new_long = short_side, int(short_side * long / short)
+    new_w, new_h = (new_short, new_long) if width <= height else (new_long, new_short)
+    return new_h, new_w
+
+
+def _native_uint8(interpolation: str) -> bool:
+    """Whether torchvision resizes a uint8 CPU tensor without casting it to float."""
+    if interpolation == "nearest":
+        return True
+    if interpolation == "bilinear":
+        return (torch.compiler.is_compiling() or torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")
+                or platform.machine() in ("aarch64", "arm64"))
+    return interpolation == "bicubic"
+
+
+def _resize(image: torch.Tensor, size: tuple[int, int], interpolation: str) -> torch.Tensor:
+    """``(C, H, W)`` -> ``(C, *size)`` as torchvision's ``resize_image`` (antialias=True) does on a CPU."""
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"interpolation must be one of {_INTERPOLATIONS}; got {interpolation!r}")
+    num_channels, old_height, old_width = image.shape[-3:]
+    new_height, new_width = size
+    if (new_height, new_width) == (old_height, old_width):
+        return image
+    if image.numel() == 0:
+        return image.reshape(image.shape[:-2] + (new_height, new_width))
+    smooth = interpolation != "nearest"
+    dtype, numel, shape = image.dtype, image.numel(), image.shape
+    x = image.reshape(-1, num_channels, old_height, old_width)
+    strides = x.stride()
+    if x.is_contiguous(memory_format=torch.channels_last) and x.shape[0] == 1 and numel != strides[0]:
+        # torchvision restrides single channels-last images so interpolate keeps the layout.
+        x = x.as_strided((1, num_channels, old_height, old_width), [numel, *strides[1:]])
+    need_cast = dtype not in (torch.float32, torch.float64) and not (dtype == torch.uint8 and _native_uint8(interpolation))
+    if need_cast:
+        x = x.to(dtype=torch.float32)
+    x = interpolate(x, size=[new_height, new_width], mode=interpolation,
+                    align_corners=False if smooth else None, antialias=smooth)
+    if need_cast:
+        if interpolation == "bicubic" and dtype == torch.uint8:
+            x = x.clamp_(min=0, max=255)
+        if dtype in (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64):
+            x = x.round_()
+        x = x.to(dtype=dtype)
+    return x.reshape(shape[:-3] + (num_channels, new_height, new_width))
+
+
+def _center_crop(image: torch.Tensor, crop: int) -> torch.Tensor:
+    """torchvision's ``center_crop_image`` to ``crop`` x ``crop`` (zero padding when smaller)."""
+    height, width = image.shape[-2:]
+    if crop > height or crop > width:
+        pad_w, pad_h = max(crop - width, 0), max(crop - height, 0)
+        image = torch_pad(image, [pad_w // 2, (pad_w + 1) // 2, pad_h // 2, (pad_h + 1) // 2], value=0.0)
+        height, width = image.shape[-2:]
+        if (height, width) == (crop, crop):
             return image
-        return TF.resize(image, size, interpolation=interpolation, antialias=True)
+    top, left = int(round((height - crop) / 2.0)), int(round((width - crop) / 2.0))
+    return image[..., top:top + crop, left:left + crop]
+
+
+def _resize_crop(image: torch.Tensor, prep: Preprocessing, mode: str) -> torch.Tensor:
+    if mode == "resize":
+        return _resize(image, (prep.crop_size, prep.crop_size), prep.interpolation)
     _check_aspect_ratio(image.shape, prep)
-    image = TF.resize(image, [prep.resize_size], interpolation=interpolation, antialias=True)
-    return TF.center_crop(image, [prep.crop_size, prep.crop_size])
+    image = _resize(image, _short_side_size(*image.shape[-2:], prep.resize_size), prep.interpolation)
+    return _center_crop(image, prep.crop_size)
 
 
 def _check_mode(mode: str) -> None:

@@ -17,22 +17,47 @@ automatically. On a 2-core AVX-512 CPU (2 threads, batch 32), MobileNetV2 ran
 about 4x faster than eager torch with onnxruntime and 3.5x with OpenVINO fp32
 (``benchmarks/engines.py``: 188, 164 and 49 img/s in one run), so
 :func:`best_available_engine` prefers onnxruntime, then OpenVINO, then torch.
+
+The ONNX cache
+--------------
+Exporting a network to ONNX takes seconds (MobileNetV2: about 4 s, longer
+than running it on a few images), so :func:`make_runner` keeps each export,
+when given an ``onnx_cache_key``, in ``<cache>/onnx`` where ``<cache>`` is
+:func:`cache_dir`: ``$FEATLEUK_CACHE_DIR`` if set, else the user cache folder
+(``$XDG_CACHE_HOME/featleuk`` or ``~/.cache/featleuk`` on Linux,
+``~/Library/Caches/featleuk`` on macOS, ``%LOCALAPPDATA%\\featleuk\\Cache`` on
+Windows). A file's name is the sha256 of everything that determines the
+export: the caller's key (for ``DeepFeatures``: backbone, weights name and
+sha256, layer, input size, seed, torchvision version) and the torch, onnx
+and featleuk versions. Files are written atomically (a temporary file, then
+``os.replace``) beside a ``.json`` holding the key and the file's own sha256,
+and are used only when both match, so a damaged or stale file is ignored and
+written again. ``FEATLEUK_CACHE_DIR=none`` (or empty) turns the cache off;
+:func:`clear_onnx_cache` (or deleting the folder) clears it. An ONNX file is
+a graph of tensors and standard operators, run by onnxruntime or OpenVINO,
+never unpickled; the folder is created readable by its owner only. An
+unwritable folder only costs the export again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import io
+import json
 import logging
+import os
+import sys
 import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ENGINES", "PRECISIONS", "Runner", "best_available_engine", "engine_status", "export_onnx",
-           "make_runner"]
+__all__ = ["CACHE_DIR_ENV", "ENGINES", "PRECISIONS", "Runner", "best_available_engine", "cache_dir",
+           "clear_onnx_cache", "engine_status", "export_onnx", "load_cached_onnx", "make_runner",
+           "store_cached_onnx"]
 
 #: Engine names, fastest exact (fp32) engine first.
 ENGINES = ("onnxruntime", "openvino", "torch")
@@ -41,6 +66,10 @@ _PRECISIONS_OF = {"torch": ("fp32",), "onnxruntime": ("fp32", "int8"), "openvino
 _INSTALL = {"onnxruntime": "pip install onnx onnxruntime", "openvino": "pip install openvino",
             "nncf": "pip install nncf"}
 _warned: set[str] = set()  # fallback messages already given in this process
+#: The environment variable naming featleuk's cache folder ("none" or empty: no cache).
+CACHE_DIR_ENV = "FEATLEUK_CACHE_DIR"
+#: Bumped when the layout of a cache entry changes.
+_ONNX_CACHE_FORMAT = 1
 
 
 def _warn_once(message: str, stacklevel: int) -> None:
@@ -178,6 +207,188 @@ def export_onnx(module, input_size) -> bytes:
             dynamo=False,
         )
     return buffer.getvalue()
+
+
+# -- the ONNX cache -------------------------------------------------------------------------
+
+
+def cache_dir() -> Path | None:
+    """featleuk's cache folder, or ``None`` when caching is turned off.
+
+    ``$FEATLEUK_CACHE_DIR`` if set (``"none"`` or empty: off); otherwise the
+    platform's user cache folder: ``$XDG_CACHE_HOME/featleuk`` or
+    ``~/.cache/featleuk`` (Linux), ``~/Library/Caches/featleuk`` (macOS),
+    ``%LOCALAPPDATA%\\featleuk\\Cache`` (Windows). The folder may not exist yet.
+
+    Returns
+    -------
+    pathlib.Path or None
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["FEATLEUK_CACHE_DIR"] = "none"
+    >>> cache_dir() is None
+    True
+    >>> del os.environ["FEATLEUK_CACHE_DIR"]
+    """
+    value = os.environ.get(CACHE_DIR_ENV)
+    if value is not None:
+        return None if value.strip().lower() in ("", "none") else Path(value).expanduser()
+    home = Path.home()
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local") / "featleuk" / "Cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "featleuk"
+    return Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "featleuk"
+
+
+def _export_versions() -> dict:
+    """The versions of what writes an ONNX export; part of every cache key."""
+    from importlib import metadata
+
+    from . import __version__
+
+    versions = {"format": _ONNX_CACHE_FORMAT, "featleuk": __version__}
+    for dist in ("torch", "onnx"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return versions
+
+
+def _onnx_cache_entry(key) -> tuple[dict, Path, Path] | None:
+    """``(full key, .onnx path, .json path)`` of ``key``, or ``None`` when caching is off."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    full = {"key": key, "versions": _export_versions()}
+    name = hashlib.sha256(json.dumps(full, sort_keys=True, default=str).encode()).hexdigest()
+    folder = folder / "onnx"
+    return full, folder / f"{name}.onnx", folder / f"{name}.json"
+
+
+def load_cached_onnx(key) -> bytes | None:
+    """The cached ONNX export for ``key``, or ``None`` (absent, damaged, stale or caching off).
+
+    An entry is used only when its ``.json`` records exactly this key (with
+    the current torch, onnx and featleuk versions) and the sha256 of the
+    ``.onnx`` file's bytes.
+
+    Parameters
+    ----------
+    key : dict
+        JSON-serialisable description of everything that determines the
+        export, as given to :func:`store_cached_onnx`.
+
+    Returns
+    -------
+    bytes or None
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["FEATLEUK_CACHE_DIR"] = tempfile.mkdtemp()
+    >>> load_cached_onnx({"net": "example"}) is None
+    True
+    >>> _ = store_cached_onnx({"net": "example"}, b"onnx bytes")
+    >>> load_cached_onnx({"net": "example"})
+    b'onnx bytes'
+    >>> del os.environ["FEATLEUK_CACHE_DIR"]
+    """
+    entry = _onnx_cache_entry(key)
+    if entry is None:
+        return None
+    full, onnx_path, json_path = entry
+    try:
+        meta = json.loads(json_path.read_text(encoding="utf-8"))
+        model = onnx_path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(meta, dict) or meta.get("key") != json.loads(json.dumps(full, default=str))
+            or meta.get("sha256") != hashlib.sha256(model).hexdigest()):
+        return None
+    return model
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)  # readers see the old file or the whole new one, never half
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def store_cached_onnx(key, model: bytes) -> Path | None:
+    """Keep an ONNX export in the cache under ``key``; best effort.
+
+    Parameters
+    ----------
+    key : dict
+        JSON-serialisable description of everything that determines the export.
+    model : bytes
+        The ONNX model (:func:`export_onnx`).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The ``.onnx`` file, or ``None`` when caching is off or the folder
+        cannot be written (the export is then simply redone next time).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["FEATLEUK_CACHE_DIR"] = tempfile.mkdtemp()
+    >>> store_cached_onnx({"net": "example"}, b"onnx bytes").suffix
+    '.onnx'
+    >>> del os.environ["FEATLEUK_CACHE_DIR"]
+    """
+    entry = _onnx_cache_entry(key)
+    if entry is None:
+        return None
+    full, onnx_path, json_path = entry
+    meta = {"key": full, "sha256": hashlib.sha256(model).hexdigest()}
+    try:
+        onnx_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _write_atomically(onnx_path, model)
+        # The .json last: it vouches for the .onnx beside it.
+        _write_atomically(json_path, json.dumps(meta, sort_keys=True, indent=1, default=str).encode())
+    except OSError:
+        return None
+    return onnx_path
+
+
+def clear_onnx_cache() -> int:
+    """Delete every cached ONNX export.
+
+    Returns
+    -------
+    int
+        Number of files removed (``.onnx`` and their ``.json``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["FEATLEUK_CACHE_DIR"] = tempfile.mkdtemp()
+    >>> _ = store_cached_onnx({"net": "example"}, b"onnx bytes")
+    >>> clear_onnx_cache()
+    2
+    >>> del os.environ["FEATLEUK_CACHE_DIR"]
+    """
+    folder = cache_dir()
+    if folder is None or not (folder / "onnx").is_dir():
+        return 0
+    removed = 0
+    for path in (folder / "onnx").iterdir():
+        if path.suffix in (".onnx", ".json", ".partial") and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 class Runner:
@@ -395,7 +606,7 @@ def _quantize_openvino(onnx_model, batches) -> tuple[bytes, bytes]:
 
 
 def make_runner(module, input_size, *, engine="auto", precision="fp32", calibration=None, threads=None,
-                onnx_model=None, stacklevel=1) -> Runner:
+                onnx_model=None, onnx_cache_key=None, stacklevel=1) -> Runner:
     """Prepare a feature network to run on an engine.
 
     Parameters
@@ -421,6 +632,11 @@ def make_runner(module, input_size, *, engine="auto", precision="fp32", calibrat
         this sets ``torch.set_num_threads`` for the whole process.
     onnx_model : bytes, optional
         The module's ONNX export (:func:`export_onnx`), if already made.
+    onnx_cache_key : dict, optional
+        Everything that determines the module's export (JSON-serialisable).
+        When given, the export is read from the ONNX cache
+        (:func:`load_cached_onnx`) or made and stored there, so the next
+        process skips it (see the module's notes on the cache).
     stacklevel : int, default=1
         Where fallback warnings point, counted from the caller of this
         function (see :func:`best_available_engine`).
@@ -464,6 +680,8 @@ def make_runner(module, input_size, *, engine="auto", precision="fp32", calibrat
     n_features = int(np.prod(probe.shape[1:]))
     if engine == "torch":
         return Runner("torch", precision, size, n_features, module, threads=threads)
+    if onnx_model is None and onnx_cache_key is not None:
+        onnx_model = load_cached_onnx(onnx_cache_key)
     if onnx_model is None:
         try:
             onnx_model = export_onnx(module, size)
@@ -474,6 +692,8 @@ def make_runner(module, input_size, *, engine="auto", precision="fp32", calibrat
             _warn_once(f"ONNX export of {type(module).__name__} failed ({type(exc).__name__}: {exc}); "
                        "using torch, which is slower", stacklevel + 1)
             return Runner("torch", precision, size, n_features, module, threads=threads)
+        if onnx_cache_key is not None:
+            store_cached_onnx(onnx_cache_key, onnx_model)
     model, calibration_key = onnx_model, None
     if precision == "int8":
         from .store import content_key

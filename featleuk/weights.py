@@ -53,6 +53,7 @@ __all__ = [
     "ResolvedWeights",
     "WeightsUnavailableError",
     "build_backbone",
+    "fitted_weights_present",
     "hub_checkpoint_dir",
     "list_backbones",
     "load_checkpoint",
@@ -349,6 +350,75 @@ def _locate_checkpoint(member) -> tuple[Path | None, str | None]:
     except OSError:
         # A read-only hub cache: load from the package directly.
         return bundled, f"bundled:{package}"
+
+
+def _checkpoint_with_sha256(sha256: str) -> Path | None:
+    """The torchvision checkpoint whose sha256 is ``sha256``, where :func:`resolve_weights` looks.
+
+    Found by the sha256 prefix torch.hub puts in file names, without
+    torchvision: the hub cache first, then :data:`BUNDLED_CHECKPOINTS`, as
+    in :func:`_locate_checkpoint`; the first file found decides.
+    """
+    def matches(name):
+        match = _HASH_IN_NAME.search(name)
+        return match is not None and sha256.startswith(match.group(1))
+
+    hub = hub_checkpoint_dir()
+    found = sorted(p for p in hub.glob(f"*-{sha256[:8]}*") if matches(p.name)) if hub.is_dir() else []
+    found = [p for p in found if p.is_file()]
+    if not found:
+        found = [p for name in sorted(BUNDLED_CHECKPOINTS) if matches(name)
+                 for p in [_bundled_path(name)[0]] if p is not None]
+    return found[0] if found and _sha256(found[0]) == sha256 else None
+
+
+def fitted_weights_present(backbone: str, weights_name, sha256, *, local_file=None) -> bool:
+    """Whether the weights a fitted step names are on this machine, with their sha256.
+
+    A quick check for a fitted step whose network need not be built (its
+    ONNX export is cached, :mod:`featleuk.engines`): the file is found where
+    :func:`resolve_weights` would find it, but without importing torchvision
+    (a second of a short prediction), and hashed. ``False`` says only that
+    this check could not confirm the weights; :func:`build_backbone` then
+    says why.
+
+    Parameters
+    ----------
+    backbone : str
+        The step's backbone.
+    weights_name : str or None
+        The fitted step's ``weights_`` (``None``: random initialisation).
+    sha256 : str or None
+        The fitted step's ``weights_sha256_``.
+    local_file : str, path-like or None, default=None
+        The weights file a step fitted on a local file was given.
+
+    Returns
+    -------
+    bool
+        True when no weights file is needed (random initialisation) or a
+        file with exactly ``sha256`` is where featleuk looks for these weights.
+
+    Examples
+    --------
+    >>> from featleuk.weights import fitted_weights_present
+    >>> fitted_weights_present("mobilenet_v2", None, None)
+    True
+    >>> fitted_weights_present("mobilenet_v2", "file:w.pth", "0" * 64, local_file="/nonexistent/w.pth")
+    False
+    """
+    if sha256 is None:
+        return weights_name is None
+    if local_file is not None:
+        path = Path(os.fspath(local_file)).expanduser()
+        return path.is_file() and _sha256(path) == sha256
+    from ._weights_sources import OFFLINE_SOURCES, locate_offline_source
+
+    source = OFFLINE_SOURCES.get(backbone)
+    if source is not None and weights_name == source.resolved_name:
+        path = locate_offline_source(backbone)
+        return path is not None and _sha256(path) == sha256
+    return _checkpoint_with_sha256(sha256) is not None
 
 
 def _how_to_get(backbone: str, member) -> str:

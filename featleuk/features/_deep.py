@@ -209,6 +209,18 @@ class DeepFeatures(ImageToFeaturesStep):
     transform says which). An int8 model keeps its quantized network, which
     cannot be rebuilt without the calibration images.
 
+    The ONNX export of the network (seconds for MobileNetV2) is kept in
+    featleuk's cache folder, ``<cache>/onnx`` (:func:`featleuk.engines.cache_dir`:
+    ``$FEATLEUK_CACHE_DIR``, else ``~/.cache/featleuk`` on Linux), keyed by
+    backbone, weights name and sha256, layer, input size, seed and the
+    torchvision, torch, onnx and featleuk versions, and checked against its
+    own sha256 when read. A loaded fp32 model whose export is cached runs
+    it without building the torch network: the weights file is still found
+    and its sha256 compared with ``weights_sha256_``. Set
+    ``FEATLEUK_CACHE_DIR=none`` to turn the cache off;
+    :func:`featleuk.engines.clear_onnx_cache` (or deleting the folder)
+    clears it.
+
     Examples
     --------
     >>> from sklearn.pipeline import make_pipeline
@@ -316,6 +328,15 @@ class DeepFeatures(ImageToFeaturesStep):
                 for batch in map_image_batches(list, take_images(X, index), batch_size=self.batch_size,
                                                show_progress=False, reduce_to=self._reduce_to())]
 
+    def _onnx_cache_key(self) -> dict:
+        """Everything that determines the network's ONNX export (:mod:`featleuk.engines`' cache)."""
+        from importlib import metadata
+
+        return {"extractor": "DeepFeatures", "backbone": self.backbone, "weights": self.weights_,
+                "weights_sha256": self.weights_sha256_, "layer": self.layer,
+                "input_size": int(self.preprocessing_.crop_size), "random_state": self._init_seed,
+                "torchvision": metadata.version("torchvision")}
+
     def _make_runner(self, network, spec, engine, precision, calibration):
         from ..engines import make_runner
         from ..store import content_key
@@ -325,12 +346,23 @@ class DeepFeatures(ImageToFeaturesStep):
         return _cached_runner(
             (spec, engine, precision, calibration_key),
             lambda: make_runner(network.tap, size, engine=engine, precision=precision,
-                                calibration=calibration, stacklevel=_stacklevel_to_user()),
+                                calibration=calibration, onnx_cache_key=self._onnx_cache_key(),
+                                stacklevel=_stacklevel_to_user()),
         )
 
     def _rebuilt_runner(self):
-        """The runner after unpickling: the network rebuilt by name and its sha256 checked."""
-        from ..engines import Runner, best_available_engine, engine_status
+        """The runner after unpickling, from the weights' description; their sha256 is checked.
+
+        An fp32 ONNX engine whose export is in the ONNX cache
+        (:func:`featleuk.engines.load_cached_onnx`) runs it directly: the
+        weights file is still located and its sha256 compared with
+        ``weights_sha256_`` (:func:`featleuk.weights.fitted_weights_present`),
+        but the torch network is not built. Otherwise (or when that check
+        fails, to say why) the network is rebuilt by name, its sha256
+        checked, and exported to the cache.
+        """
+        from ..engines import Runner, best_available_engine, engine_status, load_cached_onnx
+        from ..weights import fitted_weights_present
 
         local = isinstance(self.weights_, str) and self.weights_.startswith("file:")
         # The resolved weights name, not "DEFAULT": another machine may resolve DEFAULT otherwise.
@@ -340,6 +372,22 @@ class DeepFeatures(ImageToFeaturesStep):
                 + (f" (sha256 {self.weights_sha256_})" if self.weights_sha256_ else ""))
         try:
             spec = self._network_spec(weights)
+        except (WeightsUnavailableError, FileNotFoundError) as exc:
+            raise WeightsUnavailableError(f"{what}, which are not available on this machine: {exc}") from exc
+        engine = self.engine_
+        if self._quantized is None and engine_status(engine) is not None and self.precision_ == "fp32":
+            # fp32 engines agree to ~1e-6: any of them reproduces the fitted model.
+            engine = best_available_engine("fp32", stacklevel=_stacklevel_to_user())
+            self.engine_ = engine
+        runner_key = (spec, engine, self.precision_, None)
+        if self._quantized is None and self.precision_ == "fp32" and engine != "torch" and runner_key not in _RUNNERS:
+            onnx_model = load_cached_onnx(self._onnx_cache_key())
+            if onnx_model is not None and fitted_weights_present(
+                    self.backbone, self.weights_, self.weights_sha256_, local_file=weights if local else None):
+                size = (self.preprocessing_.crop_size,) * 2
+                return _cached_runner(runner_key, lambda: Runner(engine, "fp32", size, self.n_features_out_,
+                                                                 onnx_model))
+        try:
             network = _load_network(*spec)
         except (WeightsUnavailableError, FileNotFoundError) as exc:
             raise WeightsUnavailableError(f"{what}, which are not available on this machine: {exc}") from exc
@@ -348,17 +396,12 @@ class DeepFeatures(ImageToFeaturesStep):
                 f"{what}; the file here ({network.resolved.path}) has sha256 {network.sha256}: it holds other "
                 "weights. Put the original file there, or refit the model with these weights."
             )
-        engine = self.engine_
         if self._quantized is not None:
             if (reason := engine_status(engine)) is not None:
                 raise ImportError(f"{type(self).__name__} was quantized to int8 for engine {engine!r}, which "
                                   f"cannot run here: {reason}")
             return Runner(engine, "int8", (self.preprocessing_.crop_size,) * 2, self.n_features_out_,
                           self._quantized, calibration_key=self._runner_config.get("calibration"))
-        if engine_status(engine) is not None and self.precision_ == "fp32":
-            # fp32 engines agree to ~1e-6: any of them reproduces the fitted model.
-            engine = best_available_engine("fp32", stacklevel=_stacklevel_to_user())
-            self.engine_ = engine
         return self._make_runner(network, spec, engine, self.precision_, None)
 
     def _get_runner(self):
